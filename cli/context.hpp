@@ -1,0 +1,64 @@
+#pragma once
+// What a command declares, and what cli/ hands it when it runs.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "config/config.hpp"
+#include "util/progress.hpp"
+#include "util/report.hpp"
+
+namespace imuse::cli {
+
+// Options accepted before or after any command.
+struct GlobalOptions {
+  std::string config_file;
+  std::string database_url;
+  std::string site;
+  std::string log_file;
+  bool json = false;
+  bool dry_run = false;
+  bool verbose = false;
+  bool quiet = false;
+  bool no_progress = false;
+  bool wait = false;
+};
+
+// What a command needs opened before it runs; cli/ opens only that.
+enum class Needs { nothing, config, database };
+
+// Handed to a running command.
+struct Session {
+  const Config& config;
+  const GlobalOptions& global;
+  Progress& progress;
+  pqxx::work* tx = nullptr;  // set for Needs::database
+  std::string actor;
+};
+
+// The command selected on the command line.
+struct Action {
+  std::string name;  // "site add": also the advisory-lock name and the audit-log command
+  Needs needs = Needs::nothing;
+  bool mutating = false;      // takes the command lock, writes the audit log, honours --dry-run
+  bool check_schema = true;   // refuse to run on a database that is not migrated
+  std::function<void(Session&, Report&)> run;
+};
+
+class Context {
+ public:
+  GlobalOptions global;
+  std::vector<std::string> arguments;  // the command line, passwords masked
+  std::optional<Action> action;
+  std::vector<std::string> given_flags;  // which global options were given
+
+  // Called from a subcommand's callback to select what runs after parsing.
+  void select(Action a) { action = std::move(a); }
+  // The configuration inputs named by the global options.
+  ConfigInputs config_inputs() const;
+};
+
+}  // namespace imuse::cli

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# From a fresh clone to a working tool in one command: installs the Debian packages, builds,
+# starts the private PostgreSQL cluster (scripts/pg.sh, in .pg/), migrates it, loads the sample
+# school and shows the result. Mail goes to .quickstart/mail (a maildir). Safe to run again.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${IMUSE_BUILD_DIR:-$root/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing Debian packages"
+bash "$root/scripts/install-deps.sh"
+
+step "Building"
+cmake -S "$root" -B "$build" >/dev/null
+cmake --build "$build" -j "$jobs" --target imuse-admin
+tool=("$build/imuse-admin" --config "$root/config/quickstart.yaml")
+
+step "Starting the private PostgreSQL cluster"
+IMUSE_ADMIN_DATABASE_URL=$(bash "$root/scripts/pg.sh" start)
+export IMUSE_ADMIN_DATABASE_URL
+echo "database: $IMUSE_ADMIN_DATABASE_URL"
+mkdir -p "$root/.quickstart/mail"
+
+step "imuse-admin db migrate"
+"${tool[@]}" db migrate
+
+step "imuse-admin site sync   (the sample school's site, from config/quickstart.yaml)"
+"${tool[@]}" site sync
+step "imuse-admin site import config/samples/sites.yaml"
+"${tool[@]}" site import "$root/config/samples/sites.yaml"
+
+step "imuse-admin site list"
+"${tool[@]}" site list
+
+step "imuse-admin db status"
+"${tool[@]}" db status
+
+cat <<MSG
+
+Done. To use the tool against this database:
+  export IMUSE_ADMIN_DATABASE_URL=$IMUSE_ADMIN_DATABASE_URL
+  $build/imuse-admin --config config/quickstart.yaml --help
+Stop the database with: scripts/pg.sh stop
+MSG
