@@ -50,9 +50,17 @@ COMMENT ON FUNCTION set_updated_at() IS
 -- really changes, whoever writes the row; writers need not, and cannot, manage it.
 CREATE FUNCTION bump_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    changed boolean;
 BEGIN
-    IF (to_jsonb(NEW) - '{version,created_at,updated_at}'::text[])
-       IS DISTINCT FROM (to_jsonb(OLD) - '{version,created_at,updated_at}'::text[]) THEN
+    IF NEW.version = OLD.version AND NEW.created_at = OLD.created_at
+       AND NEW.updated_at = OLD.updated_at THEN
+        changed := NEW IS DISTINCT FROM OLD;            -- fast path: whole-row comparison
+    ELSE
+        changed := (to_jsonb(NEW) - '{version,created_at,updated_at}'::text[])
+                   IS DISTINCT FROM (to_jsonb(OLD) - '{version,created_at,updated_at}'::text[]);
+    END IF;
+    IF changed THEN
         NEW.version := OLD.version + 1;
         IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
             NEW.updated_at := now();
@@ -485,8 +493,12 @@ CREATE TABLE mail_outbox (
     body_text          text NOT NULL,
     body_html          text,
     headers            jsonb NOT NULL DEFAULT '{}'
-                            CONSTRAINT mail_outbox_headers_object
-                            CHECK (jsonb_typeof(headers) = 'object'),
+                            CONSTRAINT mail_outbox_headers_shape CHECK (
+                                jsonb_typeof(headers) = 'object'
+                                AND NOT jsonb_path_exists(headers,
+                                    '$.keyvalue() ? (!(@.key like_regex "^[A-Za-z0-9-]{1,76}$"))')
+                                AND NOT jsonb_path_exists(headers,
+                                    '$.* ? (@.type() != "string" || @ like_regex "[\\r\\n]")')),
     contains_secret    boolean NOT NULL DEFAULT false,
     redacted_at        timestamptz,
     state              text NOT NULL DEFAULT 'queued'
@@ -592,6 +604,8 @@ CREATE INDEX password_reset_requests_queue_idx ON password_reset_requests (reque
     WHERE processed_at IS NULL;
 CREATE INDEX password_reset_requests_account_idx ON password_reset_requests (account_id)
     WHERE account_id IS NOT NULL;
+CREATE INDEX password_reset_requests_outbox_idx ON password_reset_requests (outbox_id)
+    WHERE outbox_id IS NOT NULL;
 
 ------------------------------------------------------------------------------------------
 -- Documents
@@ -742,6 +756,11 @@ CREATE UNIQUE INDEX pending_changes_one_open_request ON pending_changes (reenrol
 CREATE INDEX pending_changes_document_idx ON pending_changes (document_id) WHERE document_id IS NOT NULL;
 CREATE INDEX pending_changes_request_idx ON pending_changes (reenrolment_request_id)
     WHERE reenrolment_request_id IS NOT NULL;
+-- Outbox references are SET NULL when old outbox rows are purged: index them for that.
+CREATE INDEX pending_changes_ack_outbox_idx ON pending_changes (acknowledgement_outbox_id)
+    WHERE acknowledgement_outbox_id IS NOT NULL;
+CREATE INDEX pending_changes_decision_outbox_idx ON pending_changes (decision_outbox_id)
+    WHERE decision_outbox_id IS NOT NULL;
 
 CREATE TABLE campaign_reminders (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -755,6 +774,8 @@ COMMENT ON TABLE campaign_reminders IS
     'Re-enrolment reminders queued to a family for a campaign (for `campaign remind --min-days`).';
 CREATE INDEX campaign_reminders_family_idx ON campaign_reminders (campaign_id, family_id, sent_at);
 CREATE INDEX campaign_reminders_family_fk_idx ON campaign_reminders (family_id);
+CREATE INDEX campaign_reminders_outbox_idx ON campaign_reminders (outbox_id)
+    WHERE outbox_id IS NOT NULL;
 
 ------------------------------------------------------------------------------------------
 -- Billing
@@ -1098,6 +1119,8 @@ CREATE TABLE invoice_reminders (
     created_at       timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT invoice_reminders_level_key UNIQUE (invoice_id, level)
 );
+CREATE INDEX invoice_reminders_outbox_idx ON invoice_reminders (outbox_id)
+    WHERE outbox_id IS NOT NULL;
 COMMENT ON TABLE invoice_reminders IS
     'Overdue-invoice reminders (relances) queued before a treasury transfer, once per invoice and level.';
 
@@ -1365,14 +1388,53 @@ CREATE TRIGGER documents_digest
     BEFORE INSERT OR UPDATE OF content, size_bytes, sha256 ON documents
     FOR EACH ROW EXECUTE FUNCTION documents_digest();
 
+-- A new upload (-> transmis) or a withdrawal (-> a_fournir) clears the previous decision,
+-- so the portal only writes the file columns and the state.
+CREATE FUNCTION documents_clear_decision() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state IN ('a_fournir', 'transmis') THEN
+        NEW.decided_at := NULL;
+        NEW.decided_by := NULL;
+        NEW.refusal_reason := NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION documents_clear_decision() IS
+    'BEFORE UPDATE OF state on documents: back to a_fournir/transmis clears decided_at/by and refusal_reason.';
+CREATE TRIGGER documents_clear_decision BEFORE UPDATE OF state ON documents
+    FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)
+    EXECUTE FUNCTION documents_clear_decision();
+
+-- A resubmitted request (rejected -> pending) clears the previous decision likewise.
+CREATE FUNCTION reenrolment_requests_clear_decision() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'pending' THEN
+        NEW.decided_at := NULL;
+        NEW.decided_by := NULL;
+        NEW.decision_reason := NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION reenrolment_requests_clear_decision() IS
+    'BEFORE UPDATE OF state on reenrolment_requests: back to pending clears decided_at/by and decision_reason.';
+CREATE TRIGGER reenrolment_requests_clear_decision BEFORE UPDATE OF state ON reenrolment_requests
+    FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)
+    EXECUTE FUNCTION reenrolment_requests_clear_decision();
+
 ------------------------------------------------------------------------------------------
 -- Triggers: pending changes follow documents and re-enrolment requests, and back
 ------------------------------------------------------------------------------------------
+-- SECURITY DEFINER: the portal's database role may write documents and requests without
+-- holding UPDATE rights on the state columns of pending_changes (and vice versa).
 
 -- A document becoming 'transmis' opens a pending change; a decision on the document
 -- closes it; a withdrawn upload (transmis -> a_fournir) cancels it.
 CREATE FUNCTION documents_sync_pending() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.state = 'transmis' AND (TG_OP = 'INSERT' OR OLD.state <> 'transmis') THEN
         INSERT INTO pending_changes (kind, family_id, student_id, entity, document_id, submitted_at)
@@ -1403,7 +1465,7 @@ CREATE TRIGGER documents_sync_pending AFTER INSERT OR UPDATE OF state ON documen
     FOR EACH ROW EXECUTE FUNCTION documents_sync_pending();
 
 CREATE FUNCTION reenrolment_requests_sync_pending() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.state = 'pending' AND (TG_OP = 'INSERT' OR OLD.state <> 'pending') THEN
         INSERT INTO pending_changes (kind, family_id, student_id, entity, reenrolment_request_id,
@@ -1430,7 +1492,7 @@ CREATE TRIGGER reenrolment_requests_sync_pending AFTER INSERT OR UPDATE OF state
 -- Deciding the pending change decides its subject too (the reverse direction is above;
 -- each side only touches rows still undecided, so the pair of triggers terminates).
 CREATE FUNCTION pending_changes_sync_subject() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.kind = 'document' AND NEW.state IN ('approved', 'rejected') THEN
         UPDATE documents
