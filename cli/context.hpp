@@ -46,6 +46,7 @@ struct Action {
   bool mutating = false;      // takes the command lock, writes the audit log, honours --dry-run
   bool check_schema = true;   // refuse to run on a database that is not migrated
   std::function<void(Session&, Report&)> run;
+  bool open_log_file = true;  // false for config commands, which must be able to report a bad logging.file
 };
 
 class Context {
@@ -53,7 +54,6 @@ class Context {
   GlobalOptions global;
   std::vector<std::string> arguments;  // the command line, passwords masked
   std::optional<Action> action;
-  std::vector<std::string> given_flags;  // which global options were given
 
   // Called from a subcommand's callback to select what runs after parsing.
   void select(Action a) { action = std::move(a); }

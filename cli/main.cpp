@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -38,8 +41,9 @@ void install_signal_handlers() {
 
 void add_global_options(CLI::App& app, imuse::cli::GlobalOptions& g) {
   const char* group = "Global options (before or after the command)";
-  app.add_option("--config", g.config_file, "Configuration file (default: ./imuse-admin.yaml, "
-                                             "~/.config/imuse-admin/config.yaml, /etc/imuse-admin/config.yaml)")
+  app.add_option("--config", g.config_file,
+                 "Configuration file (default: $IMUSE_ADMIN_CONFIG, else ./imuse-admin.yaml, "
+                 "$XDG_CONFIG_HOME or ~/.config/imuse-admin/config.yaml, /etc/imuse-admin/config.yaml)")
       ->group(group);
   app.add_option("--database", g.database_url, "PostgreSQL URL or connection string")->group(group);
   app.add_option("--site", g.site, "Site code to work on")->group(group);
@@ -108,14 +112,13 @@ int main(int argc, char** argv) {
   imuse::cli::Context ctx;
   ctx.arguments = masked_arguments(argc, argv);
 
-  CLI::App app{"imuse-admin: back-office and batch tool for music and dance schools (families, accounts, "
-               "re-enrolment, billing, treasury transfers)",
-               "imuse-admin"};
+  CLI::App app{"imuse-admin: back office of the families' portal of music and dance schools", "imuse-admin"};
   app.fallthrough();  // global options are accepted after the command too
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("imuse-admin ") + IMUSE_ADMIN_VERSION, "Print the version and exit");
   app.footer("Exit codes: 0 ok, 1 some items rejected, 64 usage, 65 bad input data, 69 service unavailable, "
-             "73 cannot write output, 75 locked by another run, 78 configuration, 130 interrupted.\n"
+             "70 internal error, 73 cannot write output, 75 locked by another run, 78 configuration, "
+             "130 interrupted.\n"
              "See imuse-admin(1) and 'imuse-admin COMMAND --help'.");
   add_global_options(app, ctx.global);
   for (const auto& group : imuse::cli::kCommandGroups) {
@@ -129,8 +132,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "imuse-admin: " << usage_message(app, e) << "\n"
+    const std::string message = usage_message(app, e);
+    std::cerr << "imuse-admin: " << message << "\n"
               << "Run '" << command_path(deepest(app)) << " --help' for usage.\n";
+    if (std::find(ctx.arguments.begin(), ctx.arguments.end(), "--json") != ctx.arguments.end()) {
+      std::cout << nlohmann::json{{"command", command_path(deepest(app))},
+                                  {"exit_code", static_cast<int>(ExitCode::usage)},
+                                  {"error", message}}
+                       .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                << '\n';
+    }
     return static_cast<int>(ExitCode::usage);
   }
   return imuse::cli::run(ctx);

@@ -43,7 +43,8 @@ std::string summary_text(const Report& report) {
 Report execute(Context& ctx, const Action& action) {
   Config config = action.needs == Needs::nothing ? default_config() : load_config(ctx.config_inputs());
   if (action.needs != Needs::nothing) {
-    setup_logging(ctx.global, config.get("logging.level"), config.get("logging.file"));
+    setup_logging(ctx.global, config.get("logging.level"),
+                  action.open_log_file ? config.get("logging.file") : ctx.global.log_file);
     if (!config.file().empty()) {
       spdlog::debug("configuration file: {}", config.file());
     }

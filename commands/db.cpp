@@ -12,6 +12,9 @@ void migrate(Session& s, Report& report) {
 
 void status(Session& s, Report& report) {
   Table table{{"version", "name", "state", "applied_at", "applied_by"}, {}};
+  for (const char* state : {"applied", "pending", "modified", "unknown"}) {
+    report.add(state, 0);  // always present, so scripts need no defaults
+  }
   for (const auto& m : migration_status(*s.tx)) {
     report.add(m.state);
     table.rows.push_back({std::int64_t{m.version}, m.name, m.state,

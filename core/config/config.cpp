@@ -89,7 +89,8 @@ std::string expectation(const KeySpec& spec) {
 std::optional<std::string> validate(const KeySpec& spec, const std::string& raw) {
   const std::string value = trim(raw);
   if (value.empty()) {
-    return value;
+    // Keys with a default must have a value; the others may be left empty.
+    return spec.default_value[0] != '\0' ? std::nullopt : std::optional(value);
   }
   switch (spec.type) {
     case KeyType::integer: {
@@ -206,6 +207,9 @@ class Loader {
       }
       const KeySpec* spec = find_key(key);
       if (spec == nullptr) {
+        if (value.IsNull() && has_prefix(key + ".")) {
+          continue;  // a section whose keys are all commented out
+        }
         if (value.IsMap() && has_prefix(key + ".")) {
           walk(value, key);
           continue;
@@ -382,7 +386,9 @@ Config load_config(const ConfigInputs& in) {
     loader.set(spec_of("database.url"), *url, ValueSource::environment, "IMUSE_ADMIN_DATABASE_URL");
   } else {
     std::vector<std::string> pg_vars;
-    for (const char* name : {"PGSERVICE", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER"}) {
+    // Only variables that name a server replace the file's URL; PGUSER, PGPORT or PGPASSWORD
+    // alone still complete it, as libpq always does.
+    for (const char* name : {"PGSERVICE", "PGHOST", "PGHOSTADDR", "PGDATABASE"}) {
       if (auto v = inputs.getenv(name); v && !v->empty()) {
         pg_vars.emplace_back(name);
       }

@@ -93,7 +93,8 @@ std::unique_ptr<pqxx::connection> connect_database(const Config& config, const s
   const DatabaseTarget target = database_target(config);
   // libpq reads these itself; the configuration only fills what the user did not set.
   const std::string timeout = config.get("database.connect_timeout");
-  setenv("PGCONNECT_TIMEOUT", timeout.c_str(), 0);
+  const bool configured = config.setting("database.connect_timeout").source != ValueSource::default_value;
+  setenv("PGCONNECT_TIMEOUT", timeout.c_str(), configured ? 1 : 0);
   setenv("PGAPPNAME", application_name.c_str(), 1);
   try {
     return std::make_unique<pqxx::connection>(target.conninfo);

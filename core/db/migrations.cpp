@@ -116,7 +116,7 @@ int apply_migrations(pqxx::transaction_base& tx, const std::string& actor, Progr
   }
   progress.finish();
   report.add("applied", static_cast<std::int64_t>(pending.size()));
-  report.add("already applied", static_cast<std::int64_t>(states.size() - pending.size()));
+  report.add("already_applied", static_cast<std::int64_t>(states.size() - pending.size()));
   if (pending.empty()) {
     report.messages.emplace_back("the database schema is up to date");
   }
@@ -129,7 +129,7 @@ void require_current_schema(pqxx::transaction_base& tx, const std::string& datab
     if (s.state == "pending") {
       ++pending;
     } else if (s.state == "unknown") {
-      throw ServiceUnavailable(database + " has migration " + version_text(s.version) +
+      throw ConfigError(database + " has migration " + version_text(s.version) +
                                ", which this binary does not know: use a newer imuse-admin");
     } else if (s.state == "modified") {
       throw ConfigError(database + ": migration " + version_text(s.version) +

@@ -17,7 +17,7 @@ struct RunOptions {
   bool dry_run = false;                // same work, then roll back
   bool wait_for_lock = false;          // wait instead of failing with exit 75
   std::string actor;                   // user@host
-  std::string site_code;               // --site, recorded in the audit log when it names a site
+  std::string site_code;               // the effective site (--site or configured), for the audit log
 };
 
 // Runs `work` in one transaction as described above and returns its report.

@@ -136,6 +136,49 @@ void site_show(pqxx::transaction_base& tx, const std::string& code, Report& repo
                     {"students", r[6].as<std::int64_t>()},  {"accounts", r[7].as<std::int64_t>()}};
 }
 
+namespace {
+
+// Reads one entry; `code_key` is the mapping key holding the code in the configuration's shape.
+// Returns the problem ("" when valid) and sets `item` to where it is.
+std::string read_entry(const std::string& file, const YAML::Node& entry, const YAML::Node* code_key, Site& site,
+                       std::string& item) {
+  item = where(file, code_key != nullptr ? code_key->Mark() : entry.Mark());
+  if (!entry.IsMap()) {
+    return "expected a mapping with code, name and portal_url";
+  }
+  for (const auto& field : entry) {
+    const std::string key = field.first.Scalar();
+    const bool known = key == "name" || key == "portal_url" || (key == "code" && code_key == nullptr);
+    if (!known) {
+      item = where(file, field.first.Mark());
+      return "unknown field '" + key + "' (expected " + (code_key == nullptr ? "code, " : "") + "name, portal_url)";
+    }
+    if (!field.second.IsScalar()) {
+      item = where(file, field.second.Mark());
+      return key + ": expected a text value";
+    }
+  }
+  site.code = code_key != nullptr ? trim(code_key->Scalar()) : entry["code"] ? trim(entry["code"].Scalar()) : "";
+  site.name = entry["name"] ? trim(entry["name"].Scalar()) : "";
+  site.portal_url = entry["portal_url"] ? trim(entry["portal_url"].Scalar()) : "";
+  std::string problem = site_problem(site);
+  if (problem.empty()) {
+    site.code = *normalize_site_code(site.code);
+    return "";
+  }
+  const char* field = problem.rfind("code", 0) == 0 ? "code" : problem.rfind("name", 0) == 0 ? "name" : "portal_url";
+  if (std::string(field) == "code" && code_key != nullptr) {
+    return problem;
+  }
+  if (!entry[field]) {
+    return std::string(field) + ": missing";
+  }
+  item = where(file, entry[field].Mark());
+  return problem;
+}
+
+}  // namespace
+
 void site_import(pqxx::transaction_base& tx, const std::string& file, bool skip_bad, Report& report) {
   YAML::Node root;
   try {
@@ -148,63 +191,36 @@ void site_import(pqxx::transaction_base& tx, const std::string& file, bool skip_
   if (root.IsMap() && root["sites"]) {
     root = root["sites"];
   }
-  if (!root.IsSequence()) {
+  if (!root.IsSequence() && !root.IsMap()) {
     throw DataError(where(file, root.Mark()) +
-                    ": expected a list of sites (- code: ..., name: ..., portal_url: ...)");
+                    ": expected a list of sites (- code: ..., name: ..., portal_url: ...) or a mapping of codes");
   }
   init_counts(report);
   std::set<std::string> seen;
-  for (const auto& entry : root) {
-    std::string problem;
-    std::string item = where(file, entry.Mark());
+  auto handle = [&](const YAML::Node& entry, const YAML::Node* code_key) {
     Site site;
-    if (!entry.IsMap()) {
-      problem = "expected a mapping with code, name and portal_url";
-    } else {
-      for (const auto& field : entry) {
-        const std::string key = field.first.Scalar();
-        if (key != "code" && key != "name" && key != "portal_url") {
-          problem = "unknown field '" + key + "' (expected code, name, portal_url)";
-          item = where(file, field.first.Mark());
-          break;
-        }
-        if (!field.second.IsScalar()) {
-          problem = key + ": expected a text value";
-          item = where(file, field.second.Mark());
-          break;
-        }
-      }
-      if (problem.empty()) {
-        site.code = entry["code"] ? trim(entry["code"].Scalar()) : "";
-        site.name = entry["name"] ? trim(entry["name"].Scalar()) : "";
-        site.portal_url = entry["portal_url"] ? trim(entry["portal_url"].Scalar()) : "";
-        problem = site_problem(site);
-        if (!problem.empty()) {
-          const char* field = problem.rfind("code", 0) == 0 ? "code"
-                              : problem.rfind("name", 0) == 0 ? "name"
-                                                             : "portal_url";
-          if (entry[field]) {
-            item = where(file, entry[field].Mark());
-          }
-          if (!entry[field]) {
-            problem = std::string(field) + ": missing";
-          }
-        } else {
-          site.code = *normalize_site_code(site.code);
-          if (!seen.insert(site.code).second) {
-            problem = "site " + site.code + " appears twice in the file";
-          }
-        }
-      }
+    std::string item;
+    std::string problem = read_entry(file, entry, code_key, site, item);
+    if (problem.empty() && !seen.insert(site.code).second) {
+      problem = "site " + site.code + " appears twice in the file";
     }
     if (!problem.empty()) {
       if (!skip_bad) {
         throw DataError(item + ": " + problem);
       }
       report.rejected.push_back(Problem{item, problem});
-      continue;
+      return;
     }
     count(report, upsert(tx, site, true));
+  };
+  if (root.IsSequence()) {
+    for (const auto& entry : root) {
+      handle(entry, nullptr);
+    }
+  } else {
+    for (const auto& entry : root) {  // the configuration's shape: CODE: {name: ..., portal_url: ...}
+      handle(entry.second, &entry.first);
+    }
   }
 }
 

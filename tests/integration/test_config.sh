@@ -89,6 +89,32 @@ t_check_reports_incomplete_smtp() {
   expect_out ": OK"
 }
 
+t_check_reports_a_bad_log_folder_and_database_url() {
+  printf 'logging:\n  file: nowhere/run.log\ndatabase:\n  url: "postgresql://[::1"\n' >c.yaml
+  run --config c.yaml config check --json
+  expect_rc 78
+  expect_eq "$(json '.counts.errors')" "2"
+  expect_eq "$(json '.rejected[0].item')" "database.url"
+  expect_eq "$(json '[.rejected[].message] | map(select(contains("nowhere does not exist"))) | length')" "1"
+}
+
+t_empty_values_and_sections() {
+  printf 'mail:\n  transport: ""\n' >c.yaml
+  run --config c.yaml config show
+  expect_rc 78
+  expect_err "mail.transport: expected one of maildir, smtp, got \"\""
+  printf 'database:\n  # url: commented out\nmail:\n  from: a@example.fr\n' >c.yaml
+  run --config c.yaml config show
+  expect_rc 0
+}
+
+t_usage_error_with_json_prints_an_error_object() {
+  run --json site add
+  expect_rc 64
+  expect_eq "$(json .exit_code)" "64"
+  expect_eq "$(json .command)" "imuse-admin site add"
+}
+
 t_example_config_is_valid() {
   run --config "$IMUSE_SOURCE_DIR/config/imuse-admin.example.yaml" config check --json
   expect_rc 0

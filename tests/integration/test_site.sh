@@ -122,6 +122,22 @@ t_import_reports_invalid_yaml_with_position() {
   expect_err "cannot read missing.yaml"
 }
 
+t_import_accepts_the_configuration_shape() {
+  cat >conf-shape.yaml <<'YAML'
+sites:
+  MAPPED:
+    name: Site en mapping
+    portal_url: https://x.fr/m/
+  BROKEN:
+    name: Sans URL
+YAML
+  run site import conf-shape.yaml --on-error skip --json
+  expect_rc 1
+  expect_eq "$(json .counts.created)" "1"
+  expect_eq "$(json '.rejected[0].item')" "conf-shape.yaml:5:3"
+  expect_eq "$(json '.rejected[0].message')" "portal_url: missing"
+}
+
 t_sync_from_configuration() {
   cat >c.yaml <<'YAML'
 sites:
