@@ -109,7 +109,9 @@ int run(Context& ctx) {
     }
     spdlog::info("{}: finished{} ({}), exit {}", report.command, report.dry_run ? " (dry run)" : "",
                  summary_text(report), report.exit_code());
-    if (ctx.global.json) {
+    if (report.wrote_stdout) {
+      // stdout holds the data (an export); the summary goes to the log only.
+    } else if (ctx.global.json) {
       print_json(std::cout, report);
     } else {
       print_text(std::cout, report, ctx.global.quiet);

@@ -22,6 +22,7 @@ PACKAGES=(
   libsodium-dev         # password hashing, secrets
   libxml2-dev           # XML exports
   nlohmann-json3-dev    # JSON (--json output, imports)
+  libcsv-dev            # CSV parsing (imports)
   fonts-dejavu-core     # font embedded in generated PDFs
   # unit tests
   catch2

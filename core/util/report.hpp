@@ -33,6 +33,7 @@ struct Report {
   std::vector<Problem> rejected;
   std::vector<std::string> warnings;
   int status_if_rejected = 1;  // exit code when items were rejected (config check: 78)
+  bool wrote_stdout = false;   // the command wrote its data on stdout: print no summary there
 
   // Adds `n` to counter `name`, creating it (in order of first use) if needed.
   void add(const std::string& name, std::int64_t n = 1);
