@@ -81,7 +81,7 @@ void add_import(CLI::App& group, Context& ctx) {
     ctx.select(Action{"families import", Needs::database, true, true, [options](Session& s, Report& r) {
                         FamiliesImportOptions run = options;
                         run.default_site = s.config.get("site");
-                        run.list_differences = s.global.dry_run;
+                        run.dry_run = s.global.dry_run;
                         import_families(*s.tx, run, s.progress, r);
                       }});
   });

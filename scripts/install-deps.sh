@@ -39,6 +39,7 @@ PACKAGES=(
   jq                    # parses --json output
   # benchmarks
   hyperfine
+  time                  # GNU time: peak RSS (%M) in scripts/bench-import.sh
 )
 
 # Names of the listed packages that are fully installed, in one dpkg-query

@@ -5,6 +5,9 @@
 #include <map>
 #include <set>
 
+#include <yaml-cpp/yaml.h>
+
+#include "db/copy.hpp"
 #include "import/family_fields.hpp"
 #include "util/error.hpp"
 #include "util/fold.hpp"
@@ -15,16 +18,12 @@ namespace imuse {
 
 namespace {
 
-// Staging records travel as one COPY field: values separated by US, NULL written as RS.
-constexpr char kSep = '\x1f';
-constexpr char kNull = '\x1e';
-
 struct Column {
   const char* name;
   const char* type;
 };
 
-// Staging columns after file_no and line, in encoding order.
+// Staging columns after file_no and line, in the order write_row() writes them.
 const std::vector<Column> kStaging = {
     {"family_key", "text"},   {"site_id", "int"},           {"external_ref", "text"},
     {"civility", "text"},     {"last_name", "text"},        {"first_name", "text"},
@@ -66,59 +65,40 @@ std::string label_of(const std::string& column) {
   return it == kFieldOfColumn.end() ? column : family_fields()[it->second].label;
 }
 
-void append(std::string& rec, const std::optional<std::string>& value) {
-  if (!rec.empty()) {
-    rec += kSep;
-  }
-  if (value) {
-    rec += *value;
-  } else {
-    rec += kNull;
-  }
-}
-
-// The staging record of a checked row.
-std::string encode(const FamilyRow& row) {
+// Writes the staging row of a checked row, in kStaging order.
+void write_row(CopyWriter& copy, std::size_t file_no, std::size_t line, const FamilyRow& row) {
   const auto& v = row.values;
   const std::string last_fold = fold_key(v[3].value_or(""));
   const std::string first_fold = fold_key(v[4].value_or(""));
   const std::string email = ascii_lower(v[11].value_or(""));
   const std::string site = std::to_string(row.site_id.value_or(0));
-  const std::string family_key = v[0] ? "R" + site + "|" + *v[0] : "K" + site + "|" + last_fold + "|" + first_fold + "|" + email;
-  std::string rec;
-  append(rec, family_key);
-  append(rec, site);
-  append(rec, v[0]);
-  append(rec, v[2]);
-  append(rec, v[3]);
-  append(rec, v[4]);
-  for (const auto& line : row.address_lines) {
-    append(rec, line);
+  copy.field(std::to_string(file_no));
+  copy.field(std::to_string(line));
+  copy.field(v[0] ? "R" + site + "|" + *v[0] : "K" + site + "|" + last_fold + "|" + first_fold + "|" + email);
+  copy.field(site);
+  copy.field(v[0]);
+  copy.field(v[2]);
+  copy.field(v[3]);
+  copy.field(v[4]);
+  for (const auto& address_line : row.address_lines) {
+    copy.field(address_line);
   }
   for (std::size_t i = 6; i <= 15; ++i) {
-    append(rec, v[i]);
+    copy.field(v[i]);
   }
-  append(rec, last_fold);
-  append(rec, first_fold);
-  append(rec, std::string(v[5] ? "t" : "f"));
-  std::optional<std::string> student_key;
-  if (row.has_student && v[18] && v[19]) {
-    student_key = fold_key(*v[18]) + "|" + *v[19];
+  copy.field(last_fold);
+  copy.field(first_fold);
+  copy.field(v[5] ? "t" : "f");
+  const bool student = row.has_student && v[18] && v[19];
+  if (student) {
+    copy.field(fold_key(*v[18]) + "|" + *v[19]);
+  } else {
+    copy.null();
   }
-  append(rec, student_key);
   for (std::size_t i = 16; i <= 24; ++i) {
-    append(rec, student_key ? v[i] : std::nullopt);
+    copy.field(student ? v[i] : std::nullopt);
   }
-  return rec;
-}
-
-bool clean_for_copy(const FamilyRow& row) {
-  for (const auto& v : row.values) {
-    if (v && (v->find(kSep) != std::string::npos || v->find(kNull) != std::string::npos)) {
-      return false;
-    }
-  }
-  return true;
+  copy.end_row();
 }
 
 struct Position {
@@ -135,19 +115,31 @@ class Importer {
       : tx_(tx), options_(options), progress_(progress), report_(report) {}
 
   void run() {
+    // Staging tables have no statistics when planned: the planner then overestimates, and JIT
+    // compilation (hundreds of ms per statement) costs more than the queries themselves.
+    tx_.exec0("SET LOCAL jit = off");
     load_sites();
     const HeaderMapping mapping =
         options_.mapping_file.empty() ? HeaderMapping{} : load_header_mapping(options_.mapping_file);
-    tx_.exec0("CREATE TEMP TABLE import_lines (file_no int, line int, rec text) ON COMMIT DROP");
+    std::string ddl = "CREATE TEMP TABLE import_rows (file_no int, line int";
+    std::vector<std::string> columns{"file_no", "line"};
+    for (const auto& c : kStaging) {
+      ddl += std::string(", ") + c.name + " " + c.type;
+      columns.emplace_back(c.name);
+    }
+    tx_.exec0(ddl + ") ON COMMIT DROP");
     {
-      pqxx::stream_to stream(tx_, "import_lines", std::vector<std::string>{"file_no", "line", "rec"});
+      CopyWriter copy(tx_, "import_rows", columns);
       for (std::size_t f = 0; f < options_.files.size(); ++f) {
-        read_file(f, mapping, stream);
+        if (is_structured(options_.files[f])) {
+          read_structured_file(f, copy);
+        } else {
+          read_file(f, mapping, copy);
+        }
       }
-      stream.complete();
+      copy.complete();
     }
     fail_if_rejected_and_aborting();
-    build_rows();
     reject_inconsistent_families();
     fail_if_rejected_and_aborting();
     merge_families();
@@ -166,7 +158,7 @@ class Importer {
     }
   }
 
-  void read_file(std::size_t file_no, const HeaderMapping& mapping, pqxx::stream_to& stream) {
+  void read_file(std::size_t file_no, const HeaderMapping& mapping, CopyWriter& copy) {
     const std::string& file = options_.files[file_no];
     CsvReader reader(file, options_.csv);
     const auto& header = reader.header().fields;
@@ -191,17 +183,145 @@ class Importer {
       std::vector<Problem> problems;
       FamilyRow row = check_family_row(file, record.line, header, record.fields, columns, site_ids_,
                                        options_.default_site, problems);
-      if (problems.empty() && !clean_for_copy(row)) {
-        problems.push_back(Problem{file + ":" + std::to_string(record.line), "contains a control character"});
-      }
       if (!problems.empty()) {
         reject(file_no, record.line, problems);
         continue;
       }
-      stream << std::make_tuple(static_cast<int>(file_no), static_cast<int>(record.line), encode(row));
+      write_row(copy, file_no, record.line, row);
     }
     progress_.finish();
     report_.add("rows", static_cast<std::int64_t>(rows));
+  }
+
+  static bool is_structured(const std::string& file) {
+    const std::string ext = ascii_lower(std::filesystem::path(file).extension().string());
+    return ext == ".yaml" || ext == ".yml" || ext == ".json";
+  }
+
+  // The value of `key` in a mapping, without yaml-cpp's operator[] (which can add null entries
+  // that would then show up in a reject file).
+  static YAML::Node child(const YAML::Node& map, const std::string& key) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (it->first.Scalar() == key) {
+        return it->second;
+      }
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+
+  static std::string mark_of(const std::string& file, const YAML::Node& node) {
+    return file + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
+  }
+
+  // YAML or JSON in the export's shape: {families: [{external_ref, ..., students: [{...}]}]}.
+  // Each family x student becomes a row checked exactly like a CSV row.
+  void read_structured_file(std::size_t file_no, CopyWriter& copy) {
+    const std::string& file = options_.files[file_no];
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(file);
+    } catch (const YAML::BadFile&) {
+      throw DataError("cannot read " + file);
+    } catch (const YAML::ParserException& e) {
+      throw DataError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": invalid " + (ascii_lower(file).ends_with(".json") ? "JSON" : "YAML") + ": " + e.msg);
+    }
+    const YAML::Node families = root.IsMap() ? child(root, "families") : root;
+    if (!families.IsDefined() || !families.IsSequence()) {
+      throw DataError(mark_of(file, root) + ": expected {families: [...]} as written by 'families export'");
+    }
+    const auto& specs = family_fields();
+    std::vector<std::string> names;  // the keys, for messages
+    ColumnMap columns;
+    for (std::size_t i = 0; i < kFamilyFieldCount; ++i) {
+      std::string name = specs[i].name;
+      names.push_back(i >= 16 ? "students[]." + (name.rfind("student_", 0) == 0 ? name.substr(8) : name) : name);
+      columns.field_of_column.emplace_back(i);
+      present_.insert(i);
+    }
+    std::size_t rows = 0;
+    for (std::size_t k = 0; k < families.size(); ++k) {
+      const YAML::Node family = families[k];
+      std::vector<Problem> problems;
+      std::vector<std::string> fields(kFamilyFieldCount);
+      // Never assign to a YAML::Node that already refers to a node: yaml-cpp would overwrite the
+      // document's node. Optionals are reset and re-made instead.
+      std::vector<std::optional<YAML::Node>> value_nodes(kFamilyFieldCount);
+      auto take = [&](const YAML::Node& map, std::size_t i, const std::string& key) {
+        const YAML::Node v = child(map, key);
+        if (!v.IsDefined() || v.IsNull()) {
+          return;
+        }
+        value_nodes[i].emplace(v);
+        if (!v.IsScalar()) {
+          problems.push_back(Problem{mark_of(file, v), key + ": expected a single value"});
+          return;
+        }
+        fields[i] = v.Scalar();
+      };
+      if (!family.IsMap()) {
+        reject_node(file_no, family, {Problem{mark_of(file, family), "expected a family (a mapping)"}});
+        continue;
+      }
+      for (const auto& entry : family) {
+        const std::string key = entry.first.Scalar();
+        const auto field = find_family_field(key);
+        if (key != "students" && (!field || *field >= 16)) {
+          report_.warnings.push_back(mark_of(file, entry.first) + ": unknown key '" + key + "' was not imported");
+        }
+      }
+      for (std::size_t i = 0; i < 16; ++i) {
+        take(family, i, specs[i].name);
+      }
+      const YAML::Node students = child(family, "students");
+      std::vector<YAML::Node> student_nodes;
+      if (students.IsDefined() && students.IsSequence()) {
+        for (std::size_t k2 = 0; k2 < students.size(); ++k2) {
+          student_nodes.push_back(students[k2]);
+        }
+      } else if (students.IsDefined() && !students.IsNull()) {
+        problems.push_back(Problem{mark_of(file, students), "students: expected a list"});
+      }
+      if (student_nodes.empty()) {
+        student_nodes.emplace_back();  // a family without students is one row
+      }
+      for (const auto& student : student_nodes) {
+        std::vector<Problem> row_problems = problems;
+        for (std::size_t i = 16; i < kFamilyFieldCount; ++i) {
+          fields[i].clear();
+          value_nodes[i].reset();
+          if (student.IsMap()) {
+            take(student, i, names[i].substr(11));
+          }
+        }
+        const YAML::Node& where_node = student.IsMap() ? student : family;
+        const std::size_t line = where_node.Mark().line + 1;
+        const std::size_t first_problem = row_problems.size();
+        FamilyRow row = check_family_row(file, line, names, fields, columns, site_ids_, options_.default_site,
+                                         row_problems);
+        // Point each problem at the YAML value it is about rather than at a CSV column.
+        for (std::size_t p = first_problem; p < row_problems.size(); ++p) {
+          const auto column = std::stoul(row_problems[p].item.substr(row_problems[p].item.rfind(':') + 1));
+          const YAML::Node& node = column >= 1 && column <= kFamilyFieldCount && value_nodes[column - 1]
+                                       ? *value_nodes[column - 1]
+                                       : where_node;
+          row_problems[p].item = mark_of(file, node);
+        }
+        ++rows;
+        node_of_line_[file_no].try_emplace(line, family);
+        if (!row_problems.empty()) {
+          reject_node(file_no, family, std::move(row_problems));
+          continue;
+        }
+        write_row(copy, file_no, line, row);
+      }
+    }
+    report_.add("rows", static_cast<std::int64_t>(rows));
+  }
+
+  void reject_node(std::size_t file_no, const YAML::Node& family, std::vector<Problem> problems) {
+    reject(file_no, family.Mark().line + 1, std::move(problems));
+    node_of_line_[file_no].try_emplace(family.Mark().line + 1, family);
   }
 
   void reject(std::size_t file_no, std::size_t line, std::vector<Problem> problems) {
@@ -229,23 +349,14 @@ class Importer {
     throw DataError(message);
   }
 
-  void build_rows() {
-    std::string select = "SELECT file_no, line";
-    for (std::size_t i = 0; i < kStaging.size(); ++i) {
-      select += ", a[" + std::to_string(i + 1) + "]::" + kStaging[i].type + " AS " + kStaging[i].name;
-    }
-    tx_.exec0("CREATE TEMP TABLE import_rows ON COMMIT DROP AS " + select +
-              " FROM (SELECT file_no, line, string_to_array(rec, E'\\x1f', E'\\x1e') AS a FROM import_lines) s");
-    tx_.exec0("DROP TABLE import_lines");
-  }
-
   // Rows of one family (or one student) that disagree: all rows of that family are refused.
   void reject_inconsistent_families() {
     std::string family_checks;
     std::string any;
+    // min <> max says "two different non-blank values" without the sort of count(DISTINCT).
     auto add_check = [&](const std::string& label, const std::string& expr) {
-      family_checks += ", CASE WHEN count(DISTINCT " + expr + ") > 1 THEN '" + label + "' END";
-      any += (any.empty() ? "" : " OR ") + std::string("count(DISTINCT ") + expr + ") > 1";
+      family_checks += ", CASE WHEN min(" + expr + ") <> max(" + expr + ") THEN '" + label + "' END";
+      any += (any.empty() ? "" : " OR ") + std::string("min(") + expr + ") <> max(" + expr + ")";
     };
     add_check("Réf famille", "external_ref");
     add_check("Adresse", "CASE WHEN has_address THEN concat_ws(E'\\n', address_line1, address_line2, address_line3) END");
@@ -264,8 +375,8 @@ class Importer {
     std::string student_checks;
     std::string student_any;
     for (const auto& c : kStudentColumns) {
-      student_checks += ", CASE WHEN count(DISTINCT s_" + c + ") > 1 THEN '" + label_of(c) + "' END";
-      student_any += (student_any.empty() ? "" : " OR ") + std::string("count(DISTINCT s_") + c + ") > 1";
+      student_checks += ", CASE WHEN min(s_" + c + ") <> max(s_" + c + ") THEN '" + label_of(c) + "' END";
+      student_any += (student_any.empty() ? "" : " OR ") + std::string("min(s_") + c + ") <> max(s_" + c + ")";
     }
     for (const auto& row : tx_.exec(
              "SELECT family_key, array_to_string(array_remove(ARRAY[NULL" + student_checks +
@@ -388,7 +499,7 @@ class Importer {
                                " FROM import_families i JOIN families e ON e.id = i.family_id) ";
     const std::string differs = "(" + compare_old + ") IS DISTINCT FROM (" + compare_new + ")";
 
-    if (options_.list_differences) {
+    if (options_.dry_run) {
       list_family_differences(source, diff_values);
     }
     long changed = 0;
@@ -528,8 +639,16 @@ class Importer {
     if (!options_.skip_bad || rejected_lines_.empty()) {
       return;
     }
+    if (options_.dry_run) {
+      report_.messages.emplace_back("dry run: no reject file written");
+      return;
+    }
     for (const auto& [file_no, lines] : rejected_lines_) {
       const std::string& input = options_.files[file_no];
+      if (is_structured(input)) {
+        write_structured_rejects(file_no, lines);
+        continue;
+      }
       const std::string path = options_.rejects_file.empty() ? default_rejects_path(input) : options_.rejects_file;
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
       if (!out) {
@@ -551,6 +670,35 @@ class Importer {
     }
   }
 
+  // Rejected families of a YAML/JSON input, written back as YAML in the export's shape.
+  void write_structured_rejects(std::size_t file_no, const std::set<std::size_t>& lines) {
+    const std::string& input = options_.files[file_no];
+    std::string path = options_.rejects_file;
+    if (path.empty()) {
+      const std::filesystem::path p(input);
+      path = (p.parent_path() / (p.stem().string() + ".rejects.yaml")).string();
+    }
+    std::set<int> written;  // a family's rows share its node: write it once
+    YAML::Emitter out;
+    out << YAML::BeginMap << YAML::Key << "families" << YAML::Value << YAML::BeginSeq;
+    std::size_t count = 0;
+    for (auto line : lines) {
+      auto it = node_of_line_[file_no].find(line);
+      if (it != node_of_line_[file_no].end() && written.insert(it->second.Mark().pos).second) {
+        out << it->second;
+        ++count;
+      }
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << out.c_str() << '\n';
+    file.close();
+    if (!file) {
+      throw OutputError("cannot write the reject file " + path);
+    }
+    report_.messages.push_back(std::to_string(count) + " rejected famil" + (count > 1 ? "ies" : "y") + " written to " + path);
+  }
+
   pqxx::transaction_base& tx_;
   const FamiliesImportOptions& options_;
   Progress& progress_;
@@ -558,6 +706,7 @@ class Importer {
   std::map<std::string, int> site_ids_;
   std::set<std::size_t> present_;
   std::map<std::size_t, std::set<std::size_t>> rejected_lines_;
+  std::map<std::size_t, std::map<std::size_t, YAML::Node>> node_of_line_;  // structured inputs
 };
 
 }  // namespace

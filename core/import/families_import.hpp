@@ -21,7 +21,7 @@ struct FamiliesImportOptions {
   std::string rejects_file;  // "" = <file>.rejects.csv beside each input
   bool update = true;        // --no-update: leave existing families and students as they are
   bool clear_blanks = false; // a blank cell erases the stored value
-  bool list_differences = false;  // fill the report's table with field-level differences (--dry-run)
+  bool dry_run = false;      // list field-level differences in the report; write no reject file
 };
 
 // Imports the files. Bad rows: DataError listing them (nothing written) unless `skip_bad`, in

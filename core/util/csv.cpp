@@ -15,7 +15,7 @@ namespace imuse {
 
 namespace {
 
-constexpr std::size_t kChunk = 64 * 1024;  // read size, and the sample that encoding detection sees
+constexpr std::size_t kChunk = 64 * 1024;            // read size, and the sample that encoding detection sees
 constexpr std::size_t kMaxBytes = 16 * 1024 * 1024;  // longest line or record: past it, not CSV
 constexpr std::size_t kUnknown = static_cast<std::size_t>(-1);
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -273,7 +273,8 @@ struct CsvReader::Impl {
         throw DataError(where() + csv_strerror(csv_error(&parser)));
       }
       if (text[done] != '"') {
-        throw DataError(where() + "text after the closing quote of a field; a quote inside a quoted field must be doubled (\"\")");
+        throw DataError(
+            where() + "text after the closing quote of a field; a quote inside a quoted field must be doubled (\"\")");
       }
       // A quote inside an unquoted field (12 rue "Les Lilas"): taken literally, as spreadsheets do.
       csv_set_opts(&parser, static_cast<unsigned char>(kParserOptions & ~CSV_STRICT));
@@ -306,8 +307,8 @@ struct CsvReader::Impl {
     if (bad != std::string_view::npos) {
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(line[bad]));
-      throw DataError(where() + "invalid UTF-8 on line " + std::to_string(line_no) + " (byte " + byte +
-                      " at column " + std::to_string(bad + 1) +
+      throw DataError(where() + "invalid UTF-8 on line " + std::to_string(line_no) + " (byte " + byte + " at column " +
+                      std::to_string(bad + 1) +
                       "); if the file was saved by Excel as 'CSV (séparateur: point-virgule)', try "
                       "--encoding windows-1252");
     }
@@ -383,8 +384,8 @@ CsvReader::CsvReader(const std::string& path, const CsvOptions& options) : impl_
   if (options.encoding) {
     d.encoding = *options.encoding;
     if (d.had_bom && d.encoding != Encoding::utf8) {
-      throw DataError(path + ": starts with a UTF-8 byte order mark, yet --encoding " +
-                      encoding_name(d.encoding) + " was given");
+      throw DataError(path + ": starts with a UTF-8 byte order mark, yet --encoding " + encoding_name(d.encoding) +
+                      " was given");
     }
   } else if (!d.had_bom) {
     const std::string_view text = d.eof ? sample : without_cut_sequence(sample);
@@ -478,7 +479,7 @@ void CsvWriter::append_field(std::string_view field) {
       neutralise_formulas_ && !field.empty() && (starts_formula(field.front()) || looks_neutralised(field));
   const char specials[] = {delimiter_, '"', '\r', '\n', '\0'};
   const bool quote = field.find_first_of(specials) != std::string_view::npos ||
-                     (!field.empty() && ((field.front() == ' ' && !guard) || field.back() == ' '));
+                     (!field.empty() && (field.front() == ' ' || field.back() == ' '));
   if (quote) {
     line_ += '"';
   }

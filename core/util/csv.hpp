@@ -21,12 +21,12 @@ struct CsvOptions {
 };
 
 struct CsvRecord {
-  std::size_t line = 0;              // physical line (1-based) where the record starts
-  std::size_t end_line = 0;          // physical line where it ends (quoted newlines span lines)
-  std::vector<std::string> fields;   // UTF-8 whatever the file's encoding; not trimmed; CRLF inside
-                                     // a quoted field becomes LF
-  std::string raw;                   // the record's bytes as in the file, line ending included (the
-                                     // last line of a file may have none), for reject files
+  std::size_t line = 0;             // physical line (1-based) where the record starts
+  std::size_t end_line = 0;         // physical line where it ends (quoted newlines span lines)
+  std::vector<std::string> fields;  // UTF-8 whatever the file's encoding; not trimmed; CRLF inside
+                                    // a quoted field becomes LF
+  std::string raw;                  // the record's bytes as in the file, line ending included (the
+                                    // last line of a file may have none), for reject files
 };
 
 class CsvReader {

@@ -255,4 +255,59 @@ t_list_and_show() {
   expect_err "no family with id, identifier or reference \"NOPE\""
 }
 
+t_yaml_and_json_inputs_use_the_export_schema() {
+  local a b
+  a=$(school_database structured_a) || return
+  run --database "$a" families import "$CP1252" "$UTF8"
+  run --database "$a" families export --out "$TEST_TMP/all.json"
+  run --database "$a" families export --out "$TEST_TMP/all.yaml"
+  b=$(school_database structured_b) || return
+  run --database "$b" families import "$TEST_TMP/all.yaml" --json
+  expect_rc 0
+  expect_eq "$(json '[.counts.created, .counts.students_created] | join(" ")')" "5 8"
+  run --database "$b" families import "$TEST_TMP/all.json" --json
+  expect_eq "$(json '[.counts.created, .counts.unchanged] | join(" ")')" "0 5"
+  run --database "$b" families export --out "$TEST_TMP/again.json"
+  cmp -s "$TEST_TMP/all.json" "$TEST_TMP/again.json" || fail "JSON exports differ"
+  # A bad value is reported at its YAML position; skip writes the rejected family back as YAML.
+  sed 's/birth_date: "2014-09-03"/birth_date: "2014-02-31"/' "$TEST_TMP/all.yaml" >"$TEST_TMP/bad.yaml"
+  local line
+  line=$(grep -n '2014-02-31' "$TEST_TMP/bad.yaml" | cut -d: -f1)
+  run --database "$b" families import "$TEST_TMP/bad.yaml"
+  expect_rc 65
+  expect_err "bad.yaml:$line:21: \"students[].birth_date\": expected a date"
+  run --database "$b" families import "$TEST_TMP/bad.yaml" --on-error skip --json
+  expect_rc 1
+  grep -q "2014-02-31" "$TEST_TMP/bad.rejects.yaml" || fail "the rejected family is not in bad.rejects.yaml"
+  expect_eq "$(grep -c 'external_ref' "$TEST_TMP/bad.rejects.yaml")" "1" "only the rejected family"
+}
+
+t_killed_import_leaves_nothing_and_rerun_imports_once() {
+  local url pid i before
+  url=$(school_database killed) || return
+  /usr/bin/python3 "$IMUSE_SOURCE_DIR/scripts/gen-families.py" --families 20000 --out "$TEST_TMP/big.csv" ||
+    { fail "generator failed"; return; }
+  run --database "$url" families import "$CP1252"
+  before=$(families_count "$url")
+  "$IMUSE_ADMIN_BIN" --database "$url" families import "$TEST_TMP/big.csv" >/dev/null 2>&1 &
+  pid=$!
+  # Kill it while its transaction is at work on the server.
+  for i in $(seq 200); do
+    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'imuse-admin families import' AND state <> 'idle'")" = 1 ] && break
+    sleep 0.05
+  done
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null
+  for i in $(seq 100); do  # the server notices the lost client and rolls back
+    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'imuse-admin families import'")" = 0 ] && break
+    sleep 0.1
+  done
+  expect_eq "$(families_count "$url")" "$before" "the killed import left nothing behind"
+  run --database "$url" families import "$TEST_TMP/big.csv" --json
+  expect_rc 0
+  expect_eq "$(json .counts.created)" "20000"
+  run --database "$url" families import "$TEST_TMP/big.csv" --json
+  expect_eq "$(json '[.counts.created, .counts.updated, .counts.unchanged] | join(" ")')" "0 0 20000"
+}
+
 run_tests

@@ -64,7 +64,8 @@ TEST_CASE("a Windows-1252 ';' file from Excel reads as UTF-8, raw bytes untouche
   CHECK(reader.header().raw == cp1252(header));
   const auto records = read_all(reader);
   REQUIRE(records.size() == 3);
-  CHECK(records[0].fields == Fields{"F001", "Lefèvre", "Maëlle", "12 rue de l'Église\nBât. « Les Chênes »", "Saint-Étienne"});
+  CHECK(records[0].fields ==
+        Fields{"F001", "Lefèvre", "Maëlle", "12 rue de l'Église\nBât. « Les Chênes »", "Saint-Étienne"});
   CHECK(records[0].line == 2);
   CHECK(records[0].end_line == 3);
   CHECK(records[0].raw == cp1252(row1));
