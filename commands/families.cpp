@@ -32,9 +32,7 @@ FamiliesImportOptions checked(const ImportOptions& o) {
   FamiliesImportOptions options;
   options.files = o.files;
   options.mapping_file = o.mapping;
-  if (o.layout != "rows") {
-    throw CLI::ValidationError("--layout", "only the 'rows' layout is available in this version");
-  }
+  options.split = o.layout == "split";
   if (o.encoding == "utf-8") {
     options.csv.encoding = Encoding::utf8;
   } else if (o.encoding == "windows-1252") {
@@ -62,7 +60,10 @@ void add_import(CLI::App& group, Context& ctx) {
   auto o = std::make_shared<ImportOptions>();
   auto* cmd = group.add_subcommand("import", "Import families and students from CSV files (created, updated, unchanged)");
   cmd->add_option("FILE", o->files, "CSV files: one row per student, family columns repeated")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--layout", o->layout, "rows (one row per student)")->check(CLI::IsMember({"rows", "split"}));
+  cmd->add_option("--layout", o->layout,
+                  "rows (default: one row per student, family columns repeated) or split (families files and "
+                  "students files, joined by \"Réf famille\"; the students files are those with a birth date column)")
+      ->check(CLI::IsMember({"rows", "split"}));
   cmd->add_option("--mapping", o->mapping, "YAML file renaming other headers to the default ones")->check(CLI::ExistingFile);
   cmd->add_option("--encoding", o->encoding, "auto (default), utf-8 or windows-1252")
       ->check(CLI::IsMember({"auto", "utf-8", "windows-1252"}));

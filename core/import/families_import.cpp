@@ -35,7 +35,7 @@ const std::vector<Column> kStaging = {
     {"has_address", "boolean"}, {"s_key", "text"},          {"s_civility", "text"},
     {"s_last_name", "text"},  {"s_first_name", "text"},     {"s_birth_date", "date"},
     {"s_birth_place", "text"}, {"s_school", "text"},        {"s_school_level", "text"},
-    {"s_emergency_contact_name", "text"}, {"s_emergency_phone", "text"},
+    {"s_emergency_contact_name", "text"}, {"s_emergency_phone", "text"}, {"family_data", "boolean"},
 };
 
 // Family columns compared, merged and updated; address lines are handled as one group.
@@ -74,8 +74,12 @@ void write_row(CopyWriter& copy, std::size_t file_no, std::size_t line, const Fa
   const std::string site = std::to_string(row.site_id.value_or(0));
   copy.field(std::to_string(file_no));
   copy.field(std::to_string(line));
-  copy.field(v[0] ? "R" + site + "|" + *v[0] : "K" + site + "|" + last_fold + "|" + first_fold + "|" + email);
-  copy.field(site);
+  if (!row.family_data && !row.site_id) {
+    copy.null();  // a split layout's student without a site: its family is found by reference
+  } else {
+    copy.field(v[0] ? "R" + site + "|" + *v[0] : "K" + site + "|" + last_fold + "|" + first_fold + "|" + email);
+  }
+  copy.field(row.site_id ? std::optional(site) : std::nullopt);
   copy.field(v[0]);
   copy.field(v[2]);
   copy.field(v[3]);
@@ -86,8 +90,8 @@ void write_row(CopyWriter& copy, std::size_t file_no, std::size_t line, const Fa
   for (std::size_t i = 6; i <= 15; ++i) {
     copy.field(v[i]);
   }
-  copy.field(last_fold);
-  copy.field(first_fold);
+  copy.field(row.family_data ? std::optional(last_fold) : std::nullopt);
+  copy.field(row.family_data ? std::optional(first_fold) : std::nullopt);
   copy.field(v[5] ? "t" : "f");
   const bool student = row.has_student && v[18] && v[19];
   if (student) {
@@ -98,6 +102,7 @@ void write_row(CopyWriter& copy, std::size_t file_no, std::size_t line, const Fa
   for (std::size_t i = 16; i <= 24; ++i) {
     copy.field(student ? v[i] : std::nullopt);
   }
+  copy.field(row.family_data ? "t" : "f");
   copy.end_row();
 }
 
@@ -140,6 +145,9 @@ class Importer {
       copy.complete();
     }
     fail_if_rejected_and_aborting();
+    if (options_.split) {
+      attach_students_to_families();
+    }
     reject_inconsistent_families();
     fail_if_rejected_and_aborting();
     merge_families();
@@ -162,10 +170,9 @@ class Importer {
     const std::string& file = options_.files[file_no];
     CsvReader reader(file, options_.csv);
     const auto& header = reader.header().fields;
-    const ColumnMap columns = map_columns(file, header, mapping);
+    const ColumnMap columns = map_columns(file, header, mapping, options_.split);
     for (const auto& unknown : columns.unknown) {
-      report_.warnings.push_back(file + ": " + unknown + " is not a known column and was not imported "
-                                 "(rename it with --mapping, or list it under 'ignore:')");
+      report_.warnings.push_back(file + ": " + unknown);
     }
     for (std::size_t c = 0; c < columns.field_of_column.size(); ++c) {
       if (columns.field_of_column[c]) {
@@ -349,6 +356,44 @@ class Importer {
     throw DataError(message);
   }
 
+  // Split layout: each students-file row finds its family by reference, in the families file or
+  // in the database; rows whose family is nowhere are refused.
+  void attach_students_to_families() {
+    tx_.exec0(
+        "UPDATE import_rows r SET family_key = f.family_key, site_id = f.site_id "
+        "FROM (SELECT external_ref, min(family_key) AS family_key, min(site_id) AS site_id "
+        "      FROM import_rows WHERE family_data AND external_ref IS NOT NULL "
+        "      GROUP BY external_ref HAVING count(DISTINCT family_key) = 1) f "
+        "WHERE r.family_key IS NULL AND r.external_ref = f.external_ref");
+    tx_.exec0(
+        "UPDATE import_rows r SET family_key = 'R' || f.site_id || '|' || f.external_ref, site_id = f.site_id "
+        "FROM (SELECT external_ref, min(site_id) AS site_id FROM families WHERE external_ref IS NOT NULL "
+        "      GROUP BY external_ref HAVING count(*) = 1) f "
+        "WHERE r.family_key IS NULL AND r.external_ref = f.external_ref");
+    std::vector<std::string> lost;
+    for (const auto& row : tx_.exec(
+             "SELECT r.file_no, r.line, r.external_ref, r.family_key IS NULL FROM import_rows r "
+             "WHERE NOT r.family_data AND (r.family_key IS NULL OR ("
+             "  NOT EXISTS (SELECT 1 FROM import_rows x WHERE x.family_data AND x.family_key = r.family_key) AND "
+             "  NOT EXISTS (SELECT 1 FROM families f WHERE f.site_id = r.site_id AND f.external_ref = r.external_ref))) "
+             "ORDER BY r.file_no, r.line")) {
+      const auto file_no = row[0].as<std::size_t>();
+      const auto line = row[1].as<std::size_t>();
+      const auto ref = row[2].as<std::string>();
+      if (rejected_lines_[file_no].insert(line).second) {
+        report_.rejected.push_back(Problem{options_.files[file_no] + ":" + std::to_string(line),
+                                           "no family with Réf famille \"" + ref + "\" in the families file or the "
+                                           "database" + (row[3].as<bool>() ? " (if the reference is used on several "
+                                                                             "sites, give --site)" : "")});
+      }
+    }
+    tx_.exec0(
+        "DELETE FROM import_rows r WHERE NOT r.family_data AND (r.family_key IS NULL OR ("
+        "  NOT EXISTS (SELECT 1 FROM import_rows x WHERE x.family_data AND x.family_key = r.family_key) AND "
+        "  NOT EXISTS (SELECT 1 FROM families f WHERE f.site_id = r.site_id AND f.external_ref = r.external_ref)))");
+    fail_if_rejected_and_aborting();
+  }
+
   // Rows of one family (or one student) that disagree: all rows of that family are refused.
   void reject_inconsistent_families() {
     std::string family_checks;
@@ -448,7 +493,7 @@ class Importer {
         "       max(CASE WHEN has_address THEN address_line2 END) AS address_line2, "
         "       max(CASE WHEN has_address THEN address_line3 END) AS address_line3, "
         "       max(last_fold) AS last_fold, max(first_fold) AS first_fold, "
-        "       NULL::bigint AS family_id, false AS is_new "
+        "       bool_or(family_data) AS family_data, NULL::bigint AS family_id, false AS is_new "
         "FROM import_rows GROUP BY family_key");
     // Match: by reference first, then by name + first name + e-mail.
     tx_.exec0(
@@ -490,8 +535,8 @@ class Importer {
                                        ? "coalesce(i.first_fold, '')"
                                        : "CASE WHEN i.first_name IS NOT NULL THEN i.first_fold "
                                          "ELSE coalesce(split_part(e.match_key, '|', 2), '') END";
-    finals += ", i.last_fold || '|' || " + first_fold + " || '|' || lower(coalesce(" + final_value("email") +
-              ", '')) AS match_key";
+    finals += ", CASE WHEN i.family_data THEN i.last_fold || '|' || " + first_fold +
+              " || '|' || lower(coalesce(" + final_value("email") + ", '')) ELSE e.match_key END AS match_key";
     compare_old += ", e.match_key";
     compare_new += ", s.match_key";
     set_clause += ", match_key = s.match_key";

@@ -15,6 +15,7 @@ namespace imuse {
 struct FamiliesImportOptions {
   std::vector<std::string> files;
   std::string mapping_file;  // "" = default headers only
+  bool split = false;        // layout "split": families files and students files joined by "Réf famille"
   CsvOptions csv;
   std::string default_site;  // for rows without a "Site" cell
   bool skip_bad = false;     // --on-error skip: import the valid rows, write the others to a reject file

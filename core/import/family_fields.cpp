@@ -168,23 +168,43 @@ HeaderMapping load_header_mapping(const std::string& path) {
   return mapping;
 }
 
-ColumnMap map_columns(const std::string& file, const std::vector<std::string>& header, const HeaderMapping& mapping) {
+ColumnMap map_columns(const std::string& file, const std::vector<std::string>& header, const HeaderMapping& mapping,
+                      bool split) {
   ColumnMap map;
   std::vector<std::optional<std::size_t>> column_of_field(kFields.size());
+  auto field_of = [&](const std::string& text) -> std::optional<std::size_t> {
+    if (auto it = mapping.renames.find(fold_key(text)); it != mapping.renames.end()) {
+      return it->second;
+    }
+    return find_family_field(text);
+  };
+  if (split) {
+    map.role = FileRole::families;
+    for (const auto& h : header) {
+      if (field_of(cell_text(h)) == kBirthDate) {
+        map.role = FileRole::students;
+      }
+    }
+  }
   for (std::size_t c = 0; c < header.size(); ++c) {
     const std::string text = cell_text(header[c]);
     const std::string key = fold_key(text);
-    std::optional<std::size_t> field;
-    if (auto it = mapping.renames.find(key); it != mapping.renames.end()) {
-      field = it->second;
-    } else {
-      field = find_family_field(text);
+    std::optional<std::size_t> field = field_of(text);
+    if (map.role == FileRole::students && field && *field >= 2 && *field <= 4) {
+      field = *field + 14;  // Civilité, Nom, Prénom of a students file: the student's
+    } else if (map.role == FileRole::students && field && *field > 1 && *field < 16) {
+      map.unknown.push_back("column " + std::to_string(c + 1) + " \"" + text +
+                            "\" is a family column: a students file does not change families, so it was not imported");
+      map.field_of_column.emplace_back();
+      continue;
     }
     if (!field) {
       const bool ignored = key.empty() || std::find(mapping.ignored.begin(), mapping.ignored.end(), key) !=
                                               mapping.ignored.end();
       if (!ignored) {
-        map.unknown.push_back("column " + std::to_string(c + 1) + " \"" + text + "\"");
+        map.unknown.push_back("column " + std::to_string(c + 1) + " \"" + text +
+                              "\" is not a known column and was not imported (rename it with --mapping, or list it "
+                              "under 'ignore:')");
       }
       map.field_of_column.emplace_back();
       continue;
@@ -197,14 +217,18 @@ ColumnMap map_columns(const std::string& file, const std::vector<std::string>& h
     map.field_of_column.push_back(field);
   }
   std::vector<std::string> missing;
-  for (std::size_t required : {kLastName}) {
-    if (!column_of_field[required]) {
-      missing.emplace_back(kFields[required].label);
-    }
-  }
   const bool any_student = std::any_of(column_of_field.begin() + 16, column_of_field.end(),
                                        [](const auto& c) { return c.has_value(); });
-  if (any_student) {
+  if (map.role == FileRole::families && any_student) {
+    throw DataError(file + ":1: the families file of a split layout has student columns (use --layout rows)");
+  }
+  if (map.role == FileRole::students && !column_of_field[0]) {
+    missing.emplace_back(kFields[0].label);
+  }
+  if (map.role != FileRole::students && !column_of_field[kLastName]) {
+    missing.emplace_back(kFields[kLastName].label);
+  }
+  if (any_student || map.role == FileRole::students) {
     for (std::size_t required : {kStudentFirstName, kBirthDate}) {
       if (!column_of_field[required]) {
         missing.emplace_back(kFields[required].label);
@@ -305,11 +329,22 @@ FamilyRow check_family_row(const std::string& file, std::size_t line, const std:
     }
     row.values[*field] = std::move(value);
   }
-  if (!row.values[kLastName]) {
+  row.family_data = columns.role != FileRole::students;
+  if (!row.family_data) {
+    row.has_student = true;
+    if (!row.values[0]) {
+      problem(column_of[0], "missing: a student row needs the \"Réf famille\" of its family");
+    }
+  } else if (!row.values[kLastName]) {
     problem(column_of[kLastName], "missing: every row needs the family's name");
   }
   const bool site_given = column_of[1] != SIZE_MAX && column_of[1] < fields.size() && !is_blank(fields[column_of[1]]);
-  if (!row.site_id && !site_given) {
+  if (!row.site_id && !site_given && !row.family_data) {
+    if (auto code = site_ids.find(default_site); code != site_ids.end()) {
+      row.site_id = code->second;  // else the family's site is found from its reference
+      row.values[1] = code->first;
+    }
+  } else if (!row.site_id && !site_given) {
     if (auto code = site_ids.find(default_site); code != site_ids.end()) {
       row.site_id = code->second;
       row.values[1] = code->first;

@@ -282,6 +282,34 @@ t_yaml_and_json_inputs_use_the_export_schema() {
   expect_eq "$(grep -c 'external_ref' "$TEST_TMP/bad.rejects.yaml")" "1" "only the rejected family"
 }
 
+t_split_layout_joins_students_to_families_by_reference() {
+  local url
+  url=$(school_database split) || return
+  printf 'Réf famille;Site;Civilité;Nom;Prénom;Adresse;Code postal;Ville;Mobile;E-mail\n%s\n%s\n' \
+    'S1;CONS1;Mme;Durand;Julie;3 rue C;73200;Albertville;0633333333;julie.durand@example.fr' \
+    'S2;MANTES;M.;Morel;Hugo;4 rue D;78200;Mantes-la-Jolie;0644444444;hugo.morel@example.fr' >"$TEST_TMP/fam.csv"
+  printf 'Réf famille;Civilité;Nom;Prénom;Date de naissance;Niveau scolaire;Adresse\n%s\n%s\n%s\n%s\n' \
+    'S1;Mlle;Durand;Camille;12/05/2014;CM1;ignored' 'S1;M.;Durand;Lucas;3/9/2016;CE1;' \
+    'S2;;Morel;Inès;01/01/2012;6e;' 'S9;;Nobody;Zed;01/01/2012;6e;' >"$TEST_TMP/stu.csv"
+  run --database "$url" families import --layout split "$TEST_TMP/fam.csv" "$TEST_TMP/stu.csv"
+  expect_rc 65
+  expect_err "$TEST_TMP/stu.csv:5: no family with Réf famille \"S9\" in the families file or the database"
+  expect_eq "$(families_count "$url")" "0/0"
+  run --database "$url" families import --layout split "$TEST_TMP/fam.csv" "$TEST_TMP/stu.csv" --on-error skip --json
+  expect_rc 1
+  expect_eq "$(json '[.counts.created, .counts.students_created, .counts.rejected_rows] | join(" ")')" "2 3 1"
+  expect_err "column 7 \"Adresse\" is a family column"
+  expect_eq "$(sql "$url" "SELECT string_agg(s.first_name || ':' || s.civility, ',' ORDER BY s.birth_date) FROM students s JOIN families f ON f.id = s.family_id WHERE f.external_ref = 'S1'")" "Camille:MME,Lucas:M"
+  expect_eq "$(sql "$url" "SELECT address_line1 FROM families WHERE external_ref = 'S1'")" "3 rue C"
+  # A students file alone adds to families already in the database.
+  printf 'Réf famille;Prénom;Date de naissance\nS2;Adam;02/02/2018\n' >"$TEST_TMP/more.csv"
+  run --database "$url" families import --layout split "$TEST_TMP/more.csv" --json
+  expect_rc 0
+  expect_eq "$(json '[.counts.unchanged, .counts.students_created] | join(" ")')" "1 1"
+  expect_eq "$(sql "$url" "SELECT s.last_name FROM students s WHERE s.first_name = 'Adam'")" "Morel"
+  expect_eq "$(sql "$url" "SELECT match_key FROM families WHERE external_ref = 'S2'")" "morel|hugo|hugo.morel@example.fr"
+}
+
 t_killed_import_leaves_nothing_and_rerun_imports_once() {
   local url pid i before
   url=$(school_database killed) || return
