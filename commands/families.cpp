@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "families/families.hpp"
+#include "families/merge.hpp"
 #include "import/families_export.hpp"
 #include "import/families_import.hpp"
 #include "util/error.hpp"
@@ -156,12 +157,53 @@ void add_lookups(CLI::App& group, Context& ctx) {
   });
 }
 
+void add_duplicates(CLI::App& group, Context& ctx) {
+  auto dup = std::make_shared<DuplicateOptions>();
+  auto* cmd = group.add_subcommand("duplicates", "List likely duplicate families, scored, for a person to decide");
+  cmd->add_option("--min-score", dup->min_score, "Lowest score listed (default 50; e-mail 40, phone 30, address 20, "
+                                                 "name 20, first name 15, each shared student 25)");
+  cmd->add_option("--limit", dup->limit, "At most this many pairs (default 500)")->check(CLI::PositiveNumber);
+  cmd->callback([dup, &ctx] {
+    ctx.select(Action{"families duplicates", Needs::database, false, true, [dup](Session& s, Report& r) {
+                        DuplicateOptions options = *dup;
+                        options.site = s.config.get("site");
+                        find_duplicates(*s.tx, options, r);
+                      }});
+  });
+
+  struct MergeOptions {
+    long long keep = 0;
+    long long other = 0;
+    long long keep_account = 0;
+  };
+  auto m = std::make_shared<MergeOptions>();
+  auto* merge = group.add_subcommand("merge", "Merge family OTHER into family KEEP (students, documents, invoices, "
+                                              "account...) in one transaction");
+  merge->add_option("KEEP", m->keep, "Id of the family that stays")->required()->check(CLI::PositiveNumber);
+  merge->add_option("OTHER", m->other, "Id of the family merged into it, then removed")->required()->check(CLI::PositiveNumber);
+  merge->add_option("--keep-account", m->keep_account, "When both have a portal account: the id (KEEP or OTHER) whose "
+                                                       "account stays");
+  merge->callback([m, &ctx] {
+    if (m->keep_account != 0 && m->keep_account != m->keep && m->keep_account != m->other) {
+      throw CLI::ValidationError("--keep-account", "must be KEEP or OTHER");
+    }
+    const MergeOptions o = *m;
+    const KeepAccount account = o.keep_account == 0        ? KeepAccount::refuse
+                                : o.keep_account == o.keep ? KeepAccount::keep
+                                                           : KeepAccount::other;
+    ctx.select(Action{"families merge", Needs::database, true, true, [o, account](Session& s, Report& r) {
+                        merge_families(*s.tx, o.keep, o.other, account, s.actor, r);
+                      }});
+  });
+}
+
 }  // namespace
 
 void register_families(CLI::App& group, Context& ctx) {
   add_import(group, ctx);
   add_export(group, ctx);
   add_lookups(group, ctx);
+  add_duplicates(group, ctx);
 }
 
 }  // namespace imuse::cli
