@@ -15,14 +15,19 @@ struct CommandGroup {
 };
 
 void register_config(CLI::App& group, Context& ctx);
+void register_courses(CLI::App& group, Context& ctx);
 void register_db(CLI::App& group, Context& ctx);
+void register_enrolments(CLI::App& group, Context& ctx);
 void register_families(CLI::App& group, Context& ctx);
 void register_site(CLI::App& group, Context& ctx);
 
 inline const CommandGroup kCommandGroups[] = {
     {"config", "Show and check the effective configuration", register_config},
+    {"courses", "Import, export and list the course catalogue", register_courses},
     {"db", "Create and upgrade the database schema (migrations)", register_db},
-    {"families", "Import, export, list and show families and their students", register_families},
+    {"enrolments", "Import and export students' enrolments in courses, year by year", register_enrolments},
+    {"families", "Import, export, list, show, de-duplicate and merge families and their students",
+     register_families},
     {"site", "Manage the sites (schools) and their portal URLs", register_site},
 };
 

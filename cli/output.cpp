@@ -92,7 +92,7 @@ void print_text(std::ostream& out, const Report& report, bool quiet) {
   for (const auto& p : report.rejected) {
     out << "rejected: " << p.item << ": " << p.message << '\n';
   }
-  if (!quiet && !report.counts.empty() && !report.table) {
+  if (!quiet && !report.counts.empty()) {
     std::string sep;
     for (const auto& [name, value] : report.counts) {
       out << sep << name << ": " << value;

@@ -16,6 +16,13 @@ namespace imuse::cli {
 
 namespace {
 
+// Reading commands filter on a site only when --site says so; the configured default site is
+// where imported rows without a site go, not a limit on what the office sees.
+std::string filter_site(const Session& s) {
+  const auto& site = s.config.setting("site");
+  return site.source == ValueSource::command_line ? site.value : std::string();
+}
+
 struct ImportOptions {
   std::vector<std::string> files;
   std::string layout = "rows";
@@ -52,6 +59,9 @@ FamiliesImportOptions checked(const ImportOptions& o) {
                                             "NAME.rejects.csv otherwise)");
   }
   options.rejects_file = o.rejects;
+  if (!o.rejects.empty() && std::filesystem::weakly_canonical(o.rejects) == std::filesystem::weakly_canonical(o.files[0])) {
+    throw CLI::ValidationError("--rejects", "the reject file cannot be the input file");
+  }
   options.update = !o.no_update;
   options.clear_blanks = o.clear_blanks;
   return options;
@@ -110,7 +120,7 @@ void add_export(CLI::App& group, Context& ctx) {
     const ExportFormat format = format_of(o->format, o->out);
     const std::string out = o->out;
     ctx.select(Action{"families export", Needs::database, false, true, [format, out](Session& s, Report& r) {
-                        FamiliesExportOptions options{format, s.config.get("site")};
+                        FamiliesExportOptions options{format, filter_site(s)};
                         if (out.empty()) {
                           export_families(*s.tx, options, std::cout, r);
                           r.wrote_stdout = true;
@@ -142,7 +152,7 @@ void add_lookups(CLI::App& group, Context& ctx) {
   cmd->callback([list, &ctx] {
     ctx.select(Action{"families list", Needs::database, false, true, [list](Session& s, Report& r) {
                         FamilyListOptions options = *list;
-                        options.site = s.config.get("site");
+                        options.site = filter_site(s);
                         list_families(*s.tx, options, r);
                       }});
   });
@@ -161,12 +171,12 @@ void add_duplicates(CLI::App& group, Context& ctx) {
   auto dup = std::make_shared<DuplicateOptions>();
   auto* cmd = group.add_subcommand("duplicates", "List likely duplicate families, scored, for a person to decide");
   cmd->add_option("--min-score", dup->min_score, "Lowest score listed (default 50; e-mail 40, phone 30, address 20, "
-                                                 "name 20, first name 15, each shared student 25)");
+                                                 "name 20, first name 15, shared students 25 each, at most 2)");
   cmd->add_option("--limit", dup->limit, "At most this many pairs (default 500)")->check(CLI::PositiveNumber);
   cmd->callback([dup, &ctx] {
     ctx.select(Action{"families duplicates", Needs::database, false, true, [dup](Session& s, Report& r) {
                         DuplicateOptions options = *dup;
-                        options.site = s.config.get("site");
+                        options.site = filter_site(s);
                         find_duplicates(*s.tx, options, r);
                       }});
   });

@@ -166,9 +166,15 @@ trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
 
-# The binary is copied so that a rebuild during the run cannot change what is measured.
-cp -- "$bin" "$work/imuse-admin"
+# The binary is copied so that a rebuild during the run cannot change what is measured; the
+# commit is read at the same moment.
+cp -p -- "$bin" "$work/imuse-admin"
 adm="$work/imuse-admin"
+built=$(date -u -r "$adm" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo unknown)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+  commit+=" (with uncommitted changes)"
+fi
 : >"$work/empty.yaml"
 export IMUSE_ADMIN_CONFIG="$work/empty.yaml"
 cd "$work"
@@ -381,12 +387,7 @@ mem_gb=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 server_version=$(sql_value postgres "SHOW server_version")
 settings=$(sql_value postgres "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
   FROM unnest(ARRAY['fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size', 'work_mem']) AS name")
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
-  commit+=" (with uncommitted changes)"
-fi
 version=$("$adm" --version 2>/dev/null | head -n 1 || true)
-built=$(date -u -r "$bin" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || true)
 
 row() { # LABEL N KEY [FLOOR_KEY]
   local label=$1 n=$2 key=$3 floor=${4:-} med ratio=""

@@ -110,6 +110,8 @@ REGIONS = [
         ("38200", "Vienne"), ("01700", "Miribel"), ("69130", "Écully"),
     ],
 ]
+# Sample sites of config/samples/sites.yaml and their region; other codes take turns.
+SITE_REGIONS = {"ARLYSERE": 0, "MANTES": 1, "CONS1": 2}
 NATIONAL = [
     ("06000", "Nice"), ("06400", "Cannes"), ("02100", "Saint-Quentin"), ("03100", "Montluçon"),
     ("05000", "Gap"), ("07200", "Aubenas"), ("08000", "Charleville-Mézières"), ("09000", "Foix"),
@@ -300,7 +302,7 @@ def main():
         else:
             civility = "M." if r < 0.5 else "Monsieur" if r < 0.8 else "M" if r < 0.9 else "Mr" if r < 0.97 else "MONSIEUR"
 
-        region = REGIONS[site_no % len(REGIONS)]
+        region = REGIONS[SITE_REGIONS.get(site.upper(), site_no) % len(REGIONS)]
         postal, town = choice(region) if rand() < 0.8 else choice(NATIONAL)
         if postal.startswith("0") and rand() < 0.1:
             postal = postal[1:]  # a spreadsheet dropped the leading 0: the import restores it

@@ -33,6 +33,22 @@ step "imuse-admin site import config/samples/sites.yaml"
 step "imuse-admin site list"
 "${tool[@]}" site list
 
+step "imuse-admin families import config/samples/families.csv   (Windows-1252, as Excel saves it)"
+"${tool[@]}" families import "$root/config/samples/families.csv"
+step "imuse-admin courses import config/samples/courses.csv"
+"${tool[@]}" courses import "$root/config/samples/courses.csv"
+step "imuse-admin enrolments import config/samples/enrolments.csv"
+"${tool[@]}" enrolments import "$root/config/samples/enrolments.csv"
+
+step "imuse-admin families list"
+"${tool[@]}" families list
+
+step "imuse-admin families show F0001"
+"${tool[@]}" families show F0001
+
+step "imuse-admin families export --out .quickstart/families-export.csv"
+"${tool[@]}" families export --out "$root/.quickstart/families-export.csv"
+
 step "imuse-admin db status"
 "${tool[@]}" db status
 

@@ -1,5 +1,6 @@
 #include "families/families.hpp"
 
+#include "sites/sites.hpp"
 #include "util/error.hpp"
 #include "util/fold.hpp"
 #include "util/french.hpp"
@@ -23,6 +24,9 @@ std::string school_year_of(const std::string& iso_date) {
 }
 
 void list_families(pqxx::transaction_base& tx, const FamilyListOptions& options, Report& report) {
+  if (!options.site.empty()) {
+    require_site(tx, options.site);
+  }
   const std::string folded = fold_key(options.search);
   const std::string phone = normalize_phone(options.search).value_or("");
   const auto rows = tx.exec_params(
@@ -55,18 +59,24 @@ void list_families(pqxx::transaction_base& tx, const FamilyListOptions& options,
 
 void show_family(pqxx::transaction_base& tx, const std::string& key, const std::string& site, Report& report) {
   const bool numeric = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos && key.size() < 18;
-  const auto matches = tx.exec_params(
-      "SELECT f.id FROM families f JOIN sites s ON s.id = f.site_id LEFT JOIN accounts a ON a.family_id = f.id "
-      "WHERE ($1 AND f.id = $2::bigint) OR lower(a.identifier) = lower($3) "
-      "   OR (f.external_ref = $3 AND ($4 = '' OR s.code = $4)) "
-      "ORDER BY f.id",
-      numeric, numeric ? key : std::string("0"), key, site);
+  // An id first, then a login identifier, then a reference (on --site when given).
+  auto matches = tx.exec_params("SELECT id FROM families WHERE $1 AND id = $2::bigint", numeric,
+                                numeric ? key : std::string("0"));
+  if (matches.empty()) {
+    matches = tx.exec_params("SELECT family_id FROM accounts WHERE lower(identifier) = lower($1)", key);
+  }
+  if (matches.empty()) {
+    matches = tx.exec_params(
+        "SELECT f.id FROM families f JOIN sites s ON s.id = f.site_id "
+        "WHERE lower(f.external_ref) = lower($1) AND ($2 = '' OR s.code = $2) ORDER BY f.id",
+        key, site);
+  }
   if (matches.empty()) {
     throw DataError("no family with id, identifier or reference \"" + key + "\"");
   }
   if (matches.size() > 1) {
-    throw DataError("\"" + key + "\" matches " + std::to_string(matches.size()) +
-                    " families (a reference used on several sites?): give --site or the family id");
+    throw DataError("reference \"" + key + "\" is used by " + std::to_string(matches.size()) +
+                    " families (on several sites): give --site, or the family id");
   }
   const auto id = matches[0][0].as<long long>();
   const auto f = tx.exec_params1(

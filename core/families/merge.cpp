@@ -1,5 +1,6 @@
 #include "families/merge.hpp"
 
+#include "sites/sites.hpp"
 #include "util/error.hpp"
 #include "util/fold.hpp"
 #include "util/text.hpp"
@@ -20,12 +21,14 @@ WITH f AS (
   WHERE $1 = '' OR s.code = $1),
 kids AS (SELECT family_id, match_key FROM students),
 pairs AS (
-  SELECT a.id AS a, b.id AS b FROM f a JOIN f b ON a.mail = b.mail AND a.id < b.id
-  UNION SELECT a.id, b.id FROM f a JOIN f b ON a.phones && b.phones AND a.id < b.id
+  SELECT a.id AS a, b.id AS b FROM f a JOIN f b ON a.mail = b.mail AND a.site_id = b.site_id AND a.id < b.id
+  UNION SELECT a.id, b.id FROM f a JOIN f b ON a.phones && b.phones AND a.site_id = b.site_id AND a.id < b.id
   UNION SELECT a.id, b.id FROM f a JOIN f b ON a.last_key = b.last_key AND a.last_key <> ''
-        AND (a.first_key = b.first_key OR a.postal_code = b.postal_code) AND a.id < b.id
-  UNION SELECT least(x.family_id, y.family_id), greatest(x.family_id, y.family_id)
-        FROM kids x JOIN kids y ON x.match_key = y.match_key AND x.family_id < y.family_id),
+        AND (a.first_key = b.first_key OR a.postal_code = b.postal_code) AND a.site_id = b.site_id AND a.id < b.id
+  UNION SELECT x.family_id, y.family_id
+        FROM kids x JOIN kids y ON x.match_key = y.match_key AND x.family_id < y.family_id
+        JOIN families fx ON fx.id = x.family_id JOIN families fy ON fy.id = y.family_id
+        WHERE fx.site_id = fy.site_id),
 scored AS (
   SELECT p.a, p.b,
          array_remove(ARRAY[
@@ -124,6 +127,9 @@ constexpr const char* kFillColumns[] = {
 }  // namespace
 
 void find_duplicates(pqxx::transaction_base& tx, const DuplicateOptions& options, Report& report) {
+  if (!options.site.empty()) {
+    require_site(tx, options.site);
+  }
   tx.exec0("SET LOCAL jit = off");
   Table table{{"score", "id_a", "ref_a", "family_a", "id_b", "ref_b", "family_b", "shared"}, {}};
   for (const auto& r : tx.exec_params(kDuplicates, options.site, options.min_score, options.limit)) {
@@ -200,8 +206,14 @@ void merge_families(pqxx::transaction_base& tx, long long keep, long long other,
   for (const char* c : kFillColumns) {
     fill += std::string(fill.empty() ? "" : ", ") + c + " = coalesce(k." + c + ", o." + c + ")";
   }
-  const auto other_ref = tx.exec_params1("SELECT external_ref FROM families WHERE id = $1", other)[0];
-  const std::string ref = other_ref.is_null() ? "" : other_ref.as<std::string>();
+  const auto refs = tx.exec_params1("SELECT (SELECT external_ref FROM families WHERE id = $1), "
+                                    "(SELECT external_ref FROM families WHERE id = $2)", other, keep);
+  const std::string ref = refs[0].is_null() ? "" : refs[0].as<std::string>();
+  if (!ref.empty() && !refs[1].is_null()) {
+    report.warnings.push_back("family " + std::to_string(other) + "'s reference " + ref + " was dropped (family " +
+                              std::to_string(keep) + " keeps " + refs[1].as<std::string>() +
+                              "): correct it in the source system, or its next import creates the family again");
+  }
   tx.exec_params0("UPDATE families SET external_ref = NULL WHERE id = $1", other);
   tx.exec_params0("UPDATE families k SET " + fill +
                       ", external_ref = coalesce(k.external_ref, nullif($3, '')) FROM families o "

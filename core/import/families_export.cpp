@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "import/family_fields.hpp"
+#include "sites/sites.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/french.hpp"
@@ -151,8 +152,8 @@ void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& value) {
 
 void export_families(pqxx::transaction_base& tx, const FamiliesExportOptions& options, std::ostream& out,
                      Report& report) {
-  if (!options.site.empty() && tx.exec_params("SELECT 1 FROM sites WHERE code = $1", options.site).empty()) {
-    throw DataError("no site with code " + options.site + " (see 'imuse-admin site list')");
+  if (!options.site.empty()) {
+    require_site(tx, options.site);
   }
   const pqxx::result rows = tx.exec_params(kQuery, options.site);
   report.add("families", 0);

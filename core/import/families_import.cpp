@@ -148,6 +148,8 @@ class Importer {
     if (options_.split) {
       attach_students_to_families();
     }
+    stage_families();
+    stage_students();
     reject_inconsistent_families();
     fail_if_rejected_and_aborting();
     merge_families();
@@ -254,8 +256,7 @@ class Importer {
       // Never assign to a YAML::Node that already refers to a node: yaml-cpp would overwrite the
       // document's node. Optionals are reset and re-made instead.
       std::vector<std::optional<YAML::Node>> value_nodes(kFamilyFieldCount);
-      auto take = [&](const YAML::Node& map, std::size_t i, const std::string& key) {
-        const YAML::Node v = child(map, key);
+      auto take_value = [&](const YAML::Node& v, std::size_t i, const std::string& key) {
         if (!v.IsDefined() || v.IsNull()) {
           return;
         }
@@ -270,15 +271,15 @@ class Importer {
         reject_node(file_no, family, {Problem{mark_of(file, family), "expected a family (a mapping)"}});
         continue;
       }
+      // Keys are matched like CSV headers (case, accents and punctuation ignored).
       for (const auto& entry : family) {
         const std::string key = entry.first.Scalar();
         const auto field = find_family_field(key);
-        if (key != "students" && (!field || *field >= 16)) {
+        if (field && *field < 16) {
+          take_value(entry.second, *field, key);
+        } else if (key != "students") {
           report_.warnings.push_back(mark_of(file, entry.first) + ": unknown key '" + key + "' was not imported");
         }
-      }
-      for (std::size_t i = 0; i < 16; ++i) {
-        take(family, i, specs[i].name);
       }
       const YAML::Node students = child(family, "students");
       std::vector<YAML::Node> student_nodes;
@@ -297,8 +298,19 @@ class Importer {
         for (std::size_t i = 16; i < kFamilyFieldCount; ++i) {
           fields[i].clear();
           value_nodes[i].reset();
-          if (student.IsMap()) {
-            take(student, i, names[i].substr(11));
+        }
+        if (student.IsMap()) {
+          for (const auto& entry : student) {
+            const std::string key = entry.first.Scalar();
+            auto field = find_family_field("student_" + key);
+            if (!field || *field < 16) {
+              field = find_family_field(key);
+            }
+            if (field && *field >= 16) {
+              take_value(entry.second, *field, key);
+            } else {
+              report_.warnings.push_back(mark_of(file, entry.first) + ": unknown key '" + key + "' was not imported");
+            }
           }
         }
         const YAML::Node& where_node = student.IsMap() ? student : family;
@@ -394,45 +406,100 @@ class Importer {
     fail_if_rejected_and_aborting();
   }
 
-  // Rows of one family (or one student) that disagree: all rows of that family are refused.
-  void reject_inconsistent_families() {
-    std::string family_checks;
-    std::string any;
-    // min <> max says "two different non-blank values" without the sort of count(DISTINCT).
-    auto add_check = [&](const std::string& label, const std::string& expr) {
-      family_checks += ", CASE WHEN min(" + expr + ") <> max(" + expr + ") THEN '" + label + "' END";
-      any += (any.empty() ? "" : " OR ") + std::string("min(") + expr + ") <> max(" + expr + ")";
-    };
-    add_check("Réf famille", "external_ref");
-    add_check("Adresse", "CASE WHEN has_address THEN concat_ws(E'\\n', address_line1, address_line2, address_line3) END");
+  // "Civilité, Adresse" for the columns whose non-blank values differ within a group ("" if none);
+  // min <> max says it without the sort of count(DISTINCT).
+  static std::string conflicts(const std::vector<std::pair<std::string, std::string>>& label_and_expr) {
+    std::string cases;
+    for (const auto& [label, expr] : label_and_expr) {
+      cases += ", CASE WHEN min(" + expr + ") <> max(" + expr + ") THEN '" + label + "' END";
+    }
+    return "array_to_string(array_remove(ARRAY[NULL::text" + cases + "], NULL), ', ')";
+  }
+
+  // One row per family of the input, in one pass: merged values, disagreeing columns, the
+  // stored family it matches (by reference, else by name + first name + e-mail), and the id a
+  // new family will get, given in file order so that exports list families in that order.
+  void stage_families() {
+    std::vector<std::pair<std::string, std::string>> checks{
+        {"Réf famille", "external_ref"},
+        {"Adresse", "CASE WHEN has_address THEN concat_ws(E'\\n', address_line1, address_line2, address_line3) END"}};
+    std::string aggregates;
     for (const auto& c : kFamilyColumns) {
-      add_check(label_of(c), c);
+      aggregates += ", max(" + c + ") AS " + c;
+      checks.emplace_back(label_of(c), c);
     }
-    const std::string sql =
-        "SELECT family_key, array_to_string(array_remove(ARRAY[NULL" + family_checks +
-        "], NULL), ', '), array_agg(file_no::bigint * 1000000000 + line ORDER BY file_no, line) "
-        "FROM import_rows GROUP BY family_key HAVING " + any;
-    std::vector<std::string> bad_keys;
-    for (const auto& row : tx_.exec(sql)) {
-      bad_keys.push_back(row[0].as<std::string>());
-      reject_group(row[2].as<std::string>(), "rows of the same family disagree on " + row[1].as<std::string>());
-    }
-    std::string student_checks;
-    std::string student_any;
+    tx_.exec0(
+        "CREATE TEMP TABLE import_families ON COMMIT DROP AS "
+        "SELECT s.*, s.matched_id IS NULL AS is_new, "
+        "       coalesce(s.matched_id, nextval(pg_get_serial_sequence('families', 'id'))) AS family_id "
+        "FROM (SELECT g.*, coalesce(r.id, k.id) AS matched_id FROM ("
+        "  SELECT family_key, max(site_id) AS site_id, min(file_no::bigint * 1000000000 + line) AS pos, "
+        "         max(external_ref) AS external_ref" + aggregates + ", "
+        "         bool_or(has_address) AS has_address, "
+        "         max(CASE WHEN has_address THEN address_line1 END) AS address_line1, "
+        "         max(CASE WHEN has_address THEN address_line2 END) AS address_line2, "
+        "         max(CASE WHEN has_address THEN address_line3 END) AS address_line3, "
+        "         max(last_fold) AS last_fold, max(first_fold) AS first_fold, "
+        "         bool_or(family_data) AS family_data, " + conflicts(checks) + " AS conflicts "
+        "  FROM import_rows GROUP BY family_key) g "
+        "  LEFT JOIN families r ON g.external_ref IS NOT NULL AND r.site_id = g.site_id "
+        "    AND r.external_ref = g.external_ref "
+        "  LEFT JOIN LATERAL (SELECT f.id FROM families f WHERE r.id IS NULL AND g.last_fold IS NOT NULL "
+        "    AND f.site_id = g.site_id "
+        "    AND f.match_key = g.last_fold || '|' || g.first_fold || '|' || lower(coalesce(g.email, '')) "
+        "    AND (g.external_ref IS NULL OR f.external_ref IS NULL) ORDER BY f.id LIMIT 1) k ON true "
+        "  ORDER BY g.pos) s");
+  }
+
+  // One row per student of the input, with its disagreeing columns and the stored student it
+  // matches (by folded first name + birth date; students written by another program have no
+  // key yet: their natural key then).
+  void stage_students() {
+    std::vector<std::pair<std::string, std::string>> checks;
+    std::string aggregates;
     for (const auto& c : kStudentColumns) {
-      student_checks += ", CASE WHEN min(s_" + c + ") <> max(s_" + c + ") THEN '" + label_of(c) + "' END";
-      student_any += (student_any.empty() ? "" : " OR ") + std::string("min(s_") + c + ") <> max(s_" + c + ")";
+      aggregates += ", max(r.s_" + c + ") AS " + c;
+      checks.emplace_back(label_of(c), "r.s_" + c);
     }
+    tx_.exec0(
+        "CREATE TEMP TABLE import_students ON COMMIT DROP AS "
+        "SELECT g.*, coalesce(k.id, n.id) AS student_id FROM ("
+        "  SELECT f.family_id, f.family_key, f.is_new AS new_family, r.s_key, "
+        "         min(r.file_no::bigint * 1000000000 + r.line) AS pos, max(r.s_birth_date) AS birth_date" +
+        aggregates + ", " + conflicts(checks) + " AS conflicts "
+        "  FROM import_rows r JOIN import_families f USING (family_key) "
+        "  WHERE r.s_key IS NOT NULL GROUP BY f.family_id, f.family_key, f.is_new, r.s_key) g "
+        "LEFT JOIN LATERAL (SELECT s.id FROM students s WHERE NOT g.new_family AND s.family_id = g.family_id "
+        "  AND s.match_key = g.s_key ORDER BY s.id LIMIT 1) k ON true "
+        "LEFT JOIN LATERAL (SELECT s.id FROM students s WHERE NOT g.new_family AND k.id IS NULL "
+        "  AND s.family_id = g.family_id AND s.match_key IS NULL AND lower(s.first_name) = lower(g.first_name) "
+        "  AND s.birth_date = g.birth_date) n ON true");
+  }
+
+  // Rows of one family (or one student) that disagree, and input families that would both
+  // update the same stored family: all rows of those families are refused.
+  void reject_inconsistent_families() {
+    std::vector<std::string> bad_keys;
     for (const auto& row : tx_.exec(
-             "SELECT family_key, array_to_string(array_remove(ARRAY[NULL" + student_checks +
-             "], NULL), ', '), (SELECT array_agg(file_no::bigint * 1000000000 + line ORDER BY file_no, line) "
-             "  FROM import_rows r2 WHERE r2.family_key = r.family_key) "
-             "FROM import_rows r WHERE s_key IS NOT NULL GROUP BY family_key, s_key HAVING " + student_any)) {
+             "WITH bad AS ("
+             "  SELECT family_key, 'rows of the same family disagree on ' || conflicts AS why "
+             "  FROM import_families WHERE conflicts <> '' "
+             "  UNION ALL SELECT family_key, 'rows of the same student disagree on ' || conflicts "
+             "  FROM import_students WHERE conflicts <> '' "
+             "  UNION ALL SELECT family_key, 'these rows and others of the file all match family #' || family_id "
+             "  FROM import_families WHERE NOT is_new AND family_id IN ("
+             "    SELECT family_id FROM import_families WHERE NOT is_new GROUP BY family_id HAVING count(*) > 1)) "
+             "SELECT b.family_key, min(b.why), (SELECT array_agg(r.file_no::bigint * 1000000000 + r.line "
+             "  ORDER BY r.file_no, r.line) FROM import_rows r WHERE r.family_key = b.family_key) "
+             "FROM bad b GROUP BY b.family_key")) {
       bad_keys.push_back(row[0].as<std::string>());
-      reject_group(row[2].as<std::string>(), "rows of the same student disagree on " + row[1].as<std::string>());
+      reject_group(row[2].as<std::string>(), row[1].as<std::string>());
     }
     if (!bad_keys.empty()) {
-      tx_.exec_params0("DELETE FROM import_rows WHERE family_key = ANY($1::text[])", pg_array(bad_keys));
+      const std::string keys = pg_array(bad_keys);
+      for (const char* table : {"import_rows", "import_families", "import_students"}) {
+        tx_.exec_params0(std::string("DELETE FROM ") + table + " WHERE family_key = ANY($1::text[])", keys);
+      }
     }
   }
 
@@ -474,39 +541,14 @@ class Importer {
   std::string final_value(const std::string& column) const {
     const auto field = kFieldOfColumn.at(column);
     if (options_.clear_blanks && present_.count(field) > 0 && column != "last_name") {
-      return "i." + column;
+      // A family reached only through a split layout's students file keeps its values.
+      return "CASE WHEN i.family_data THEN i." + column + " ELSE e." + column + " END";
     }
     return "coalesce(i." + column + ", e." + column + ")";
   }
 
   void merge_families() {
-    std::string aggregates;
-    for (const auto& c : kFamilyColumns) {
-      aggregates += ", max(" + c + ") AS " + c;
-    }
-    tx_.exec0(
-        "CREATE TEMP TABLE import_families ON COMMIT DROP AS "
-        "SELECT family_key, max(site_id) AS site_id, min(file_no::bigint * 1000000000 + line) AS pos, "
-        "       max(external_ref) AS external_ref" + aggregates + ", "
-        "       bool_or(has_address) AS has_address, "
-        "       max(CASE WHEN has_address THEN address_line1 END) AS address_line1, "
-        "       max(CASE WHEN has_address THEN address_line2 END) AS address_line2, "
-        "       max(CASE WHEN has_address THEN address_line3 END) AS address_line3, "
-        "       max(last_fold) AS last_fold, max(first_fold) AS first_fold, "
-        "       bool_or(family_data) AS family_data, NULL::bigint AS family_id, false AS is_new "
-        "FROM import_rows GROUP BY family_key");
-    // Match: by reference first, then by name + first name + e-mail.
-    tx_.exec0(
-        "UPDATE import_families i SET family_id = f.id FROM families f "
-        "WHERE i.external_ref IS NOT NULL AND f.site_id = i.site_id AND f.external_ref = i.external_ref");
-    tx_.exec0(
-        "UPDATE import_families i SET family_id = m.id "
-        "FROM (SELECT DISTINCT ON (site_id, match_key) id, site_id, match_key, external_ref FROM families "
-        "      WHERE match_key IS NOT NULL ORDER BY site_id, match_key, id) m "
-        "WHERE i.family_id IS NULL AND m.site_id = i.site_id "
-        "  AND m.match_key = i.last_fold || '|' || i.first_fold || '|' || lower(coalesce(i.email, '')) "
-        "  AND (i.external_ref IS NULL OR m.external_ref IS NULL)");
-    const auto matched = tx_.exec1("SELECT count(*) FROM import_families WHERE family_id IS NOT NULL")[0].as<long>();
+    const auto matched = tx_.exec1("SELECT count(*) FROM import_families WHERE NOT is_new")[0].as<long>();
 
     // The values each matched family ends with.
     std::string finals = "i.family_id, i.pos, coalesce(i.external_ref, e.external_ref) AS external_ref";
@@ -524,15 +566,15 @@ class Importer {
     const bool clear_address = options_.clear_blanks && present_.count(5) > 0;
     for (int n = 1; n <= 3; ++n) {
       const std::string c = "address_line" + std::to_string(n);
-      finals += ", CASE WHEN i.has_address THEN i." + c + (clear_address ? " ELSE NULL" : " ELSE e." + c) +
-                " END AS " + c;
+      finals += ", CASE WHEN i.has_address THEN i." + c +
+                (clear_address ? " WHEN i.family_data THEN NULL" : "") + " ELSE e." + c + " END AS " + c;
       compare_old += ", e." + c;
       compare_new += ", s." + c;
       set_clause += ", " + c + " = s." + c;
       diff_values += ", ('Adresse (ligne " + std::to_string(n) + ")', e." + c + ", s." + c + ")";
     }
     const std::string first_fold = present_.count(4) > 0 && options_.clear_blanks
-                                       ? "coalesce(i.first_fold, '')"
+                                       ? "coalesce(i.first_fold, '')"  // only reached when family_data
                                        : "CASE WHEN i.first_name IS NOT NULL THEN i.first_fold "
                                          "ELSE coalesce(split_part(e.match_key, '|', 2), '') END";
     finals += ", CASE WHEN i.family_data THEN i.last_fold || '|' || " + first_fold +
@@ -541,7 +583,7 @@ class Importer {
     compare_new += ", s.match_key";
     set_clause += ", match_key = s.match_key";
     const std::string source = "WITH s AS (SELECT " + finals +
-                               " FROM import_families i JOIN families e ON e.id = i.family_id) ";
+                               " FROM import_families i JOIN families e ON e.id = i.family_id WHERE NOT i.is_new) ";
     const std::string differs = "(" + compare_old + ") IS DISTINCT FROM (" + compare_new + ")";
 
     if (options_.dry_run) {
@@ -558,12 +600,6 @@ class Importer {
       report_.add("not_updated", changed);
     }
 
-    // New families get their ids in file order, so that exports list them in the same order.
-    tx_.exec0(
-        "UPDATE import_families i SET family_id = n.id, is_new = true "
-        "FROM (SELECT family_key, nextval(pg_get_serial_sequence('families', 'id')) AS id "
-        "      FROM (SELECT family_key FROM import_families WHERE family_id IS NULL ORDER BY pos) o) n "
-        "WHERE i.family_key = n.family_key");
     const auto created = tx_.exec0(
         "INSERT INTO families (id, site_id, external_ref, civility, last_name, first_name, address_line1, "
         "  address_line2, address_line3, postal_code, city, phone_home, phone_mobile, phone_work, email, "
@@ -594,7 +630,7 @@ class Importer {
     }
     for (const auto& row : tx_.exec(
              "SELECT pos, last_name || coalesce(' ' || first_name, '') || coalesce(' (' || external_ref || ')', '') "
-             "FROM import_families WHERE family_id IS NULL ORDER BY pos")) {
+             "FROM import_families WHERE is_new ORDER BY pos")) {
       table.rows.push_back({location(row[0].as<long long>()), row[1].as<std::string>(), "(new family)", Cell{}, Cell{}});
     }
     report_.table = std::move(table);
@@ -606,23 +642,6 @@ class Importer {
   }
 
   void merge_students() {
-    std::string aggregates;
-    for (const auto& c : kStudentColumns) {
-      aggregates += ", max(r.s_" + c + ") AS " + c;
-    }
-    tx_.exec0(
-        "CREATE TEMP TABLE import_students ON COMMIT DROP AS "
-        "SELECT i.family_id, r.s_key, min(r.file_no::bigint * 1000000000 + r.line) AS pos, "
-        "       max(r.s_birth_date) AS birth_date" + aggregates + ", NULL::bigint AS student_id "
-        "FROM import_rows r JOIN import_families i USING (family_key) "
-        "WHERE r.s_key IS NOT NULL GROUP BY i.family_id, r.s_key");
-    tx_.exec0(
-        "UPDATE import_students i SET student_id = s.id FROM students s "
-        "WHERE s.family_id = i.family_id AND s.match_key = i.s_key");
-    tx_.exec0(  // students written by another program have no key yet: their natural key
-        "UPDATE import_students i SET student_id = s.id FROM students s "
-        "WHERE i.student_id IS NULL AND s.family_id = i.family_id AND s.match_key IS NULL "
-        "  AND lower(s.first_name) = lower(i.first_name) AND s.birth_date = i.birth_date");
     const auto matched = tx_.exec1("SELECT count(*) FROM import_students WHERE student_id IS NOT NULL")[0].as<long>();
 
     std::string finals = "i.student_id, i.s_key AS match_key";
@@ -648,6 +667,7 @@ class Importer {
     } else {
       changed = tx_.exec1(source + "SELECT count(*) FROM s JOIN students e ON e.id = s.student_id WHERE " + differs)[0]
                     .as<long>();
+      report_.add("students_not_updated", changed);
     }
     const auto created = tx_.exec0(
         "INSERT INTO students (family_id, civility, last_name, first_name, birth_date, birth_place, school, "
@@ -665,10 +685,13 @@ class Importer {
   // One login identifier per e-mail address: say which imported families share theirs.
   void warn_shared_emails() {
     for (const auto& row : tx_.exec(
+             "WITH shared AS (SELECT lower(btrim(email)) AS mail FROM families WHERE email IS NOT NULL "
+             "                GROUP BY 1 HAVING count(*) > 1) "
              "SELECT i.pos, f.email, o.id, o.last_name || coalesce(' ' || o.first_name, '') "
-             "FROM import_families i JOIN families f ON f.id = i.family_id "
-             "JOIN families o ON o.id <> f.id AND lower(btrim(o.email)) = lower(btrim(f.email)) "
-             "WHERE f.email IS NOT NULL ORDER BY i.pos, o.id LIMIT 1000")) {
+             "FROM shared s JOIN families f ON lower(btrim(f.email)) = s.mail "
+             "JOIN import_families i ON i.family_id = f.id "
+             "JOIN families o ON o.id <> f.id AND lower(btrim(o.email)) = s.mail "
+             "ORDER BY i.pos, o.id LIMIT 1000")) {
       report_.warnings.push_back(location(row[0].as<long long>()) + ": e-mail " + row[1].as<std::string>() +
                                  " is also the e-mail of family #" + row[2].as<std::string>() + " (" +
                                  row[3].as<std::string>() + "); one login identifier per e-mail address");

@@ -86,6 +86,12 @@ std::string site_problem(const Site& site) {
   return "";
 }
 
+void require_site(pqxx::transaction_base& tx, const std::string& code) {
+  if (tx.exec_params("SELECT 1 FROM sites WHERE code = $1", code).empty()) {
+    throw DataError("no site with code " + code + " (see 'imuse-admin site list')");
+  }
+}
+
 void site_add(pqxx::transaction_base& tx, const Site& site, Report& report) {
   init_counts(report);
   count(report, upsert(tx, site, false));

@@ -22,6 +22,8 @@ std::optional<std::string> normalize_site_code(const std::string& code);
 // Why a site is invalid ("" when it is valid); `code` must already be normalised.
 std::string site_problem(const Site& site);
 
+// DataError when no site has this code (for commands that filter on --site).
+void require_site(pqxx::transaction_base& tx, const std::string& code);
 // Adds a site; an identical existing site is "unchanged", a different one is a DataError.
 void site_add(pqxx::transaction_base& tx, const Site& site, Report& report);
 // Changes the name and/or portal URL of an existing site.

@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 # A database that cannot be reached: --help must not need it.
 export IMUSE_ADMIN_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none"
 
-GROUPS_EXPECTED=(config db site)
+GROUPS_EXPECTED=(config courses db enrolments families site)
 
 t_help_lists_every_group() {
   run --help

@@ -25,7 +25,10 @@ t_1_duplicates_scores_accent_folded_names_address_and_students() {
   expect_eq "$(json '.rows[0].shared')" "name, first name, address, 1 student(s)"
   expect_eq "$(json '.rows[0].score')" "80"
   run families duplicates --min-score 20 --json
-  expect_eq "$(json '[.rows[] | select(.ref_a == "A3")] | length')" "1" "same name and first name on two sites"
+  expect_eq "$(json '[.rows[] | select(.ref_a == "A3")] | length')" "0" "a family belongs to one site: no cross-site pairs"
+  run --site NOWHERE families duplicates
+  expect_rc 65
+  expect_err "no site with code NOWHERE"
 }
 
 t_2_merge_refuses_two_accounts_unless_told() {

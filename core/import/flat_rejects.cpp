@@ -1,0 +1,143 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "import/families_import.hpp"
+#include "import/flat_import.hpp"
+#include "util/error.hpp"
+
+// The rejected rows of the one-item-per-row imports: their problems in file order, the
+// DataError of --on-error abort, and the reject files of --on-error skip.
+
+namespace imuse {
+
+void FlatImport::add_rejection(std::size_t file_no, std::size_t row_no, std::size_t field, Problem problem) {
+  rejected_rows_[file_no].insert(row_no);
+  std::size_t column = field;  // YAML/JSON: the order of the fields is good enough within an entry
+  if (auto it = csv_columns_.find(file_no); it != csv_columns_.end()) {
+    column = field == kWholeRow ? 0 : it->second.column_of_field[field];
+  }
+  rejection_order_.emplace_back(file_no, row_no, column);
+  report_.rejected.push_back(std::move(problem));
+}
+
+void FlatImport::reject(long long pos, std::size_t field, const std::string& message, bool labelled) {
+  const auto file_no = static_cast<std::size_t>(pos / 1000000000LL);
+  const auto row_no = static_cast<std::size_t>(pos % 1000000000LL);
+  add_rejection(
+      file_no, row_no, field,
+      Problem{where(file_no, row_no, field), (labelled ? "\"" + label(file_no, field) + "\": " : "") + message});
+}
+
+void FlatImport::fail_if_rejected_and_aborting() {
+  // Rows are checked in two passes (each cell, then references in the database): sort by place.
+  std::vector<std::size_t> order(report_.rejected.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return rejection_order_[a] < rejection_order_[b]; });
+  std::vector<Problem> sorted;
+  decltype(rejection_order_) sorted_order;
+  for (auto i : order) {
+    sorted.push_back(std::move(report_.rejected[i]));
+    sorted_order.push_back(rejection_order_[i]);
+  }
+  report_.rejected = std::move(sorted);
+  rejection_order_ = std::move(sorted_order);
+  if (options_.skip_bad || report_.rejected.empty()) {
+    return;
+  }
+  const std::size_t n = report_.rejected.size();
+  std::string message = std::to_string(n) + " problem" + (n > 1 ? "s" : "") +
+                        " in the input; nothing was imported (--on-error skip imports the valid rows):";
+  std::size_t shown = 0;
+  for (const auto& p : report_.rejected) {
+    if (++shown > 50) {
+      message += "\n  ... and " + std::to_string(n - 50) + " more";
+      break;
+    }
+    message += "\n  " + p.item + ": " + p.message;
+  }
+  throw DataError(message);
+}
+
+void FlatImport::write_rejects() {
+  report_.add("rejected_rows", 0);
+  for (const auto& [file_no, rows] : rejected_rows_) {
+    report_.add("rejected_rows", static_cast<std::int64_t>(rows.size()));
+  }
+  if (!options_.skip_bad || rejected_rows_.empty()) {
+    return;
+  }
+  if (options_.dry_run) {
+    report_.messages.emplace_back("dry run: no reject file written");
+    return;
+  }
+  for (const auto& [file_no, rows] : rejected_rows_) {
+    const std::string& input = options_.files[file_no];
+    if (entries_.count(file_no) > 0) {
+      write_structured_rejects(file_no, rows);
+      continue;
+    }
+    const std::string path = options_.rejects_file.empty() ? default_rejects_path(input) : options_.rejects_file;
+    write_csv_rejects(input, options_.csv, rows, path);
+    report_.messages.push_back(std::to_string(rows.size()) + " rejected row(s) written to " + path);
+  }
+}
+
+// Rejected entries of a YAML/JSON input, written back as YAML in the export's shape.
+void FlatImport::write_structured_rejects(std::size_t file_no, const std::set<std::size_t>& rows) {
+  std::string path = options_.rejects_file;
+  if (path.empty()) {
+    const std::filesystem::path p(options_.files[file_no]);
+    path = (p.parent_path() / (p.stem().string() + ".rejects.yaml")).string();
+  }
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << items_ << YAML::Value << YAML::BeginSeq;
+  for (auto row_no : rows) {
+    out << entries_.at(file_no).at(row_no - 1);
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << out.c_str() << '\n';
+  file.close();
+  if (!file) {
+    throw OutputError("cannot write the reject file " + path);
+  }
+  report_.messages.push_back(std::to_string(rows.size()) + " rejected entr" + (rows.size() > 1 ? "ies" : "y") +
+                             " written to " + path);
+}
+
+std::string quoted(const std::string& text) {
+  if (text.size() <= 60) {
+    return "\"" + text + "\"";
+  }
+  std::size_t cut = 57;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;  // never in the middle of a UTF-8 sequence
+  }
+  return "\"" + text.substr(0, cut) + "...\"";
+}
+
+void write_csv_rejects(const std::string& input, const CsvOptions& csv, const std::set<std::size_t>& lines,
+                       const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw OutputError("cannot write the reject file " + path);
+  }
+  CsvReader reader(input, csv);
+  out << reader.header().raw;
+  CsvRecord record;
+  while (reader.next(record)) {
+    if (lines.count(record.line) > 0) {
+      out << record.raw;
+    }
+  }
+  out.close();
+  if (!out) {
+    throw OutputError("cannot write the reject file " + path);
+  }
+}
+
+}  // namespace imuse
