@@ -1,11 +1,8 @@
 // imuse-admin families import|export|list|show
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <memory>
-#include <unistd.h>
 
 #include "cli/commands.hpp"
+#include "commands/flat_options.hpp"
 #include "families/families.hpp"
 #include "families/merge.hpp"
 #include "import/families_export.hpp"
@@ -24,70 +21,38 @@ std::string filter_site(const Session& s) {
 }
 
 struct ImportOptions {
-  std::vector<std::string> files;
+  FlatImportArgs common;
   std::string layout = "rows";
-  std::string mapping;
-  std::string encoding = "auto";
-  std::string delimiter = "auto";
-  std::string on_error = "abort";
-  std::string rejects;
   bool no_update = false;
   bool update = false;  // --update: the default, accepted for scripts that say it
-  bool clear_blanks = false;
 };
 
 FamiliesImportOptions checked(const ImportOptions& o) {
+  const FlatImportOptions common = checked(o.common);
   FamiliesImportOptions options;
-  options.files = o.files;
-  options.mapping_file = o.mapping;
+  options.files = common.files;
+  options.mapping_file = common.mapping_file;
+  options.csv = common.csv;
+  options.skip_bad = common.skip_bad;
+  options.rejects_file = common.rejects_file;
+  options.clear_blanks = common.clear_blanks;
   options.split = o.layout == "split";
-  if (o.encoding == "utf-8") {
-    options.csv.encoding = Encoding::utf8;
-  } else if (o.encoding == "windows-1252") {
-    options.csv.encoding = Encoding::windows1252;
-  }
-  if (o.delimiter == ";" || o.delimiter == "semicolon") {
-    options.csv.delimiter = ';';
-  } else if (o.delimiter == "," || o.delimiter == "comma") {
-    options.csv.delimiter = ',';
-  } else if (o.delimiter == "tab" || o.delimiter == "\t") {
-    options.csv.delimiter = '\t';
-  }
-  options.skip_bad = o.on_error == "skip";
-  if (!o.rejects.empty() && o.files.size() > 1) {
-    throw CLI::ValidationError("--rejects", "give --rejects with a single input file (each file gets its own "
-                                            "NAME.rejects.csv otherwise)");
-  }
-  options.rejects_file = o.rejects;
-  if (!o.rejects.empty() && std::filesystem::weakly_canonical(o.rejects) == std::filesystem::weakly_canonical(o.files[0])) {
-    throw CLI::ValidationError("--rejects", "the reject file cannot be the input file");
-  }
   options.update = !o.no_update;
-  options.clear_blanks = o.clear_blanks;
   return options;
 }
 
 void add_import(CLI::App& group, Context& ctx) {
   auto o = std::make_shared<ImportOptions>();
   auto* cmd = group.add_subcommand("import", "Import families and students from CSV files (created, updated, unchanged)");
-  cmd->add_option("FILE", o->files, "CSV files: one row per student, family columns repeated")->required()->check(CLI::ExistingFile);
+  add_flat_import_options(cmd, o->common, "families");
   cmd->add_option("--layout", o->layout,
                   "rows (default: one row per student, family columns repeated) or split (families files and "
                   "students files, joined by \"Réf famille\"; the students files are those with a birth date column)")
       ->check(CLI::IsMember({"rows", "split"}));
-  cmd->add_option("--mapping", o->mapping, "YAML file renaming other headers to the default ones")->check(CLI::ExistingFile);
-  cmd->add_option("--encoding", o->encoding, "auto (default), utf-8 or windows-1252")
-      ->check(CLI::IsMember({"auto", "utf-8", "windows-1252"}));
-  cmd->add_option("--delimiter", o->delimiter, "auto (default), ';', ',' or tab")
-      ->check(CLI::IsMember({"auto", ";", ",", "tab", "\t", "semicolon", "comma"}));
-  cmd->add_option("--on-error", o->on_error, "abort (default): nothing is written; skip: import the valid rows and "
-                                             "write the others to the reject file (exit 1)")
-      ->check(CLI::IsMember({"abort", "skip"}));
-  cmd->add_option("--rejects", o->rejects, "Reject file for --on-error skip (default: FILE.rejects.csv)");
   auto* update = cmd->add_flag("--update", o->update, "Update families and students that changed (default)");
   cmd->add_flag("--no-update", o->no_update, "Only create new families and students; leave existing ones as they are")
       ->excludes(update);
-  cmd->add_flag("--clear-blanks", o->clear_blanks, "A blank cell erases the stored value (default: blanks keep it)");
+  cmd->add_flag("--clear-blanks", o->common.clear_blanks, "A blank cell erases the stored value (default: blanks keep it)");
   cmd->callback([o, &ctx] {
     const FamiliesImportOptions options = checked(*o);
     ctx.select(Action{"families import", Needs::database, true, true, [options](Session& s, Report& r) {
@@ -99,47 +64,16 @@ void add_import(CLI::App& group, Context& ctx) {
   });
 }
 
-ExportFormat format_of(const std::string& format, const std::string& out) {
-  const std::string ext = std::filesystem::path(out).extension().string();
-  const std::string f = format.empty() ? (ext == ".json" ? "json" : ext == ".yaml" || ext == ".yml" ? "yaml" : "csv")
-                                       : format;
-  return f == "json" ? ExportFormat::json : f == "yaml" ? ExportFormat::yaml : ExportFormat::csv;
-}
-
 void add_export(CLI::App& group, Context& ctx) {
-  struct ExportOptions {
-    std::string format;
-    std::string out;
-  };
-  auto o = std::make_shared<ExportOptions>();
+  auto o = std::make_shared<ExportArgs>();
   auto* cmd = group.add_subcommand("export", "Export families and students (CSV with the import's headers, YAML, JSON)");
-  cmd->add_option("--format", o->format, "csv (default, or from the --out extension), yaml or json")
-      ->check(CLI::IsMember({"csv", "yaml", "json"}));
-  cmd->add_option("--out", o->out, "Output file (default: standard output)");
+  add_export_options(cmd, *o);
   cmd->callback([o, &ctx] {
-    const ExportFormat format = format_of(o->format, o->out);
+    const ExportFormat format = export_format(*o);
     const std::string out = o->out;
     ctx.select(Action{"families export", Needs::database, false, true, [format, out](Session& s, Report& r) {
-                        FamiliesExportOptions options{format, filter_site(s)};
-                        if (out.empty()) {
-                          export_families(*s.tx, options, std::cout, r);
-                          r.wrote_stdout = true;
-                          return;
-                        }
-                        // Written aside and renamed: a failed export never leaves half a file.
-                        const std::string tmp = out + ".tmp-" + std::to_string(getpid());
-                        std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-                        if (!file) {
-                          throw OutputError("cannot write " + out);
-                        }
-                        export_families(*s.tx, options, file, r);
-                        file.close();
-                        std::error_code ec;
-                        if (!file || (std::filesystem::rename(tmp, out, ec), ec)) {
-                          std::filesystem::remove(tmp, ec);
-                          throw OutputError("cannot write " + out);
-                        }
-                        r.messages.push_back("exported to " + out);
+                        const FamiliesExportOptions options{format, filter_site(s)};
+                        write_export(out, r, [&](std::ostream& stream) { export_families(*s.tx, options, stream, r); });
                       }});
   });
 }

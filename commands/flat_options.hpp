@@ -67,6 +67,10 @@ inline FlatImportOptions checked(const FlatImportArgs& o) {
                                "NAME.rejects.csv otherwise)");
   }
   options.rejects_file = o.rejects;
+  if (!o.rejects.empty() &&
+      std::filesystem::weakly_canonical(o.rejects) == std::filesystem::weakly_canonical(o.files.front())) {
+    throw CLI::ValidationError("--rejects", "the reject file cannot be the input file");
+  }
   options.clear_blanks = o.clear_blanks;
   return options;
 }

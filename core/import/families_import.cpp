@@ -9,6 +9,7 @@
 
 #include "db/copy.hpp"
 #include "import/family_fields.hpp"
+#include "import/flat_import.hpp"
 #include "util/error.hpp"
 #include "util/fold.hpp"
 #include "util/interrupt.hpp"
@@ -718,22 +719,7 @@ class Importer {
         continue;
       }
       const std::string path = options_.rejects_file.empty() ? default_rejects_path(input) : options_.rejects_file;
-      std::ofstream out(path, std::ios::binary | std::ios::trunc);
-      if (!out) {
-        throw OutputError("cannot write the reject file " + path);
-      }
-      CsvReader reader(input, options_.csv);
-      out << reader.header().raw;
-      CsvRecord record;
-      while (reader.next(record)) {
-        if (lines.count(record.line) > 0) {
-          out << record.raw;
-        }
-      }
-      out.close();
-      if (!out) {
-        throw OutputError("cannot write the reject file " + path);
-      }
+      write_csv_rejects(input, options_.csv, lines, path);
       report_.messages.push_back(std::to_string(lines.size()) + " rejected row(s) written to " + path);
     }
   }

@@ -51,6 +51,15 @@ new_database() {
   printf '%s/%s\n' "${base%/*}" "$name"
 }
 
+# A migrated database with the sample sites (CONS1, MANTES, ARLYSERE); prints its URL.
+school_database() {
+  local url
+  url=$(new_database "$1") || return 1
+  "$IMUSE_ADMIN_BIN" --database "$url" -q db migrate >/dev/null &&
+    "$IMUSE_ADMIN_BIN" --database "$url" -q site import "$IMUSE_SOURCE_DIR/config/samples/sites.yaml" >/dev/null &&
+    printf '%s\n' "$url"
+}
+
 # sql URL QUERY: one value, unaligned.
 sql() { "$PSQL" -X -q -At "$1" -c "$2"; }
 

@@ -8,14 +8,6 @@ SAMPLES="$IMUSE_SOURCE_DIR/config/samples"
 COURSES="$SAMPLES/courses.csv"
 ENROLMENTS="$FIX/enrolments.csv"  # enrolments of the fixture families
 
-# A migrated database with the sample sites; prints its URL.
-school_database() {
-  local url
-  url=$(new_database "$1") || return 1
-  "$IMUSE_ADMIN_BIN" --database "$url" -q db migrate >/dev/null &&
-    "$IMUSE_ADMIN_BIN" --database "$url" -q site import "$IMUSE_SOURCE_DIR/config/samples/sites.yaml" >/dev/null &&
-    printf '%s\n' "$url"
-}
 # The same, with the families of the fixtures (F001, F002 on CONS1...) and the sample catalogue.
 school_with_catalogue() {
   local url

@@ -6,14 +6,6 @@ FIX="$IMUSE_SOURCE_DIR/tests/fixtures/import"
 CP1252="$FIX/families-cp1252.csv"
 UTF8="$FIX/families-utf8-bom.csv"
 
-# A migrated database with the sample sites; prints its URL.
-school_database() {
-  local url
-  url=$(new_database "$1") || return 1
-  "$IMUSE_ADMIN_BIN" --database "$url" -q db migrate >/dev/null &&
-    "$IMUSE_ADMIN_BIN" --database "$url" -q site import "$IMUSE_SOURCE_DIR/config/samples/sites.yaml" >/dev/null &&
-    printf '%s\n' "$url"
-}
 families_count() { sql "$1" "SELECT count(*) || '/' || (SELECT count(*) FROM students) FROM families"; }
 
 HEADER='Réf famille;Site;Civilité;Nom;Prénom;Adresse;Code postal;Ville;Tél domicile;Mobile;Tél pro;E-mail;Situation familiale;Code socio-professionnel;Profession;Quotient familial;Élève civilité;Élève nom;Élève prénom;Date de naissance;Lieu de naissance;Établissement scolaire;Niveau scolaire;Personne à prévenir;Tél urgence'
