@@ -14,6 +14,7 @@
 #include "util/fold.hpp"
 #include "util/interrupt.hpp"
 #include "util/text.hpp"
+#include "util/yaml_input.hpp"
 
 namespace imuse {
 
@@ -208,35 +209,16 @@ class Importer {
     return ext == ".yaml" || ext == ".yml" || ext == ".json";
   }
 
-  // The value of `key` in a mapping, without yaml-cpp's operator[] (which can add null entries
-  // that would then show up in a reject file).
-  static YAML::Node child(const YAML::Node& map, const std::string& key) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      if (it->first.Scalar() == key) {
-        return it->second;
-      }
-    }
-    return YAML::Node(YAML::NodeType::Undefined);
-  }
-
   static std::string mark_of(const std::string& file, const YAML::Node& node) {
-    return file + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
+    return yaml_position(file, node.Mark());
   }
 
   // YAML or JSON in the export's shape: {families: [{external_ref, ..., students: [{...}]}]}.
   // Each family x student becomes a row checked exactly like a CSV row.
   void read_structured_file(std::size_t file_no, CopyWriter& copy) {
     const std::string& file = options_.files[file_no];
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(file);
-    } catch (const YAML::BadFile&) {
-      throw DataError("cannot read " + file);
-    } catch (const YAML::ParserException& e) {
-      throw DataError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                      ": invalid " + (ascii_lower(file).ends_with(".json") ? "JSON" : "YAML") + ": " + e.msg);
-    }
-    const YAML::Node families = root.IsMap() ? child(root, "families") : root;
+    const YAML::Node root = load_yaml_input(file);
+    const YAML::Node families = root.IsMap() ? yaml_child(root, "families") : root;
     if (!families.IsDefined() || !families.IsSequence()) {
       throw DataError(mark_of(file, root) + ": expected {families: [...]} as written by 'families export'");
     }
@@ -282,7 +264,7 @@ class Importer {
           report_.warnings.push_back(mark_of(file, entry.first) + ": unknown key '" + key + "' was not imported");
         }
       }
-      const YAML::Node students = child(family, "students");
+      const YAML::Node students = yaml_child(family, "students");
       std::vector<YAML::Node> student_nodes;
       if (students.IsDefined() && students.IsSequence()) {
         for (std::size_t k2 = 0; k2 < students.size(); ++k2) {

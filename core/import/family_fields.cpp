@@ -7,6 +7,7 @@
 #include "util/fold.hpp"
 #include "util/french.hpp"
 #include "util/text.hpp"
+#include "util/yaml_input.hpp"
 
 namespace imuse {
 
@@ -120,18 +121,8 @@ std::optional<std::size_t> find_family_field(const std::string& name_or_label) {
 }
 
 HeaderMapping load_header_mapping(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw DataError("cannot read mapping file " + path);
-  } catch (const YAML::ParserException& e) {
-    throw DataError(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                    ": invalid YAML: " + e.msg);
-  }
-  auto at = [&](const YAML::Node& n) {
-    return path + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
-  };
+  const YAML::Node root = load_yaml_input(path, "mapping file ");
+  auto at = [&](const YAML::Node& n) { return yaml_position(path, n.Mark()); };
   HeaderMapping mapping;
   if (root.IsNull()) {
     return mapping;

@@ -1,5 +1,7 @@
 #include "import/flat_import.hpp"
 
+#include "util/yaml_input.hpp"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -32,27 +34,6 @@ std::string mark_of(const std::string& file, const YAML::Node& node) {
 
 // The value of `key` in a mapping, without yaml-cpp's operator[] (which can add null entries
 // that would then show up in a reject file).
-YAML::Node child(const YAML::Node& map, const std::string& key) {
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (it->first.Scalar() == key) {
-      return it->second;
-    }
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
-}
-
-YAML::Node load_yaml(const std::string& path, const char* what) {
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw DataError("cannot read " + std::string(what) + path);
-  } catch (const YAML::ParserException& e) {
-    const bool json = ascii_lower(path).ends_with(".json");
-    throw DataError(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                    ": invalid " + (json ? "JSON" : "YAML") + ": " + e.msg);
-  }
-}
-
 }  // namespace
 
 FlatImport::FlatImport(pqxx::transaction_base& tx, const FlatImportOptions& options, std::string items,
@@ -82,7 +63,7 @@ void FlatImport::prepare() {
 // `columns: {"Their header": "Cours" or "name", ...}` and `ignore: [...]`, as for families.
 void FlatImport::load_mapping() {
   const std::string& path = options_.mapping_file;
-  const YAML::Node root = load_yaml(path, "mapping file ");
+  const YAML::Node root = load_yaml_input(path, "mapping file ");
   if (root.IsNull()) {
     return;
   }
@@ -222,8 +203,8 @@ void FlatImport::read_csv(std::size_t file_no, CopyWriter& copy) {
 // YAML or JSON in the export's shape, {<items>: [{name: value, ...}, ...]}, or a bare list.
 void FlatImport::read_structured(std::size_t file_no, CopyWriter& copy) {
   const std::string& file = options_.files[file_no];
-  const YAML::Node root = load_yaml(file, "");
-  const YAML::Node list = root.IsMap() ? child(root, items_) : root;
+  const YAML::Node root = load_yaml_input(file);
+  const YAML::Node list = root.IsMap() ? yaml_child(root, items_) : root;
   if (!list.IsDefined() || !list.IsSequence()) {
     throw DataError(mark_of(file, root) + ": expected {" + items_ + ": [...]} as written by '" + items_ + " export'");
   }
@@ -305,7 +286,7 @@ std::string FlatImport::where(std::size_t file_no, std::size_t row_no, std::size
     if (field == kWholeRow || !entry.IsMap()) {
       return mark_of(file, entry);
     }
-    const YAML::Node value = child(entry, columns_[field].name);
+    const YAML::Node value = yaml_child(entry, columns_[field].name);
     return mark_of(file, value.IsDefined() ? value : entry);
   }
   const auto& columns = csv_columns_.at(file_no);

@@ -7,6 +7,7 @@
 
 #include "util/error.hpp"
 #include "util/text.hpp"
+#include "util/yaml_input.hpp"
 
 namespace imuse {
 
@@ -58,9 +59,7 @@ void count(Report& report, Outcome outcome) {
   }
 }
 
-std::string where(const std::string& file, const YAML::Mark& mark) {
-  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-}
+std::string where(const std::string& file, const YAML::Mark& mark) { return yaml_position(file, mark); }
 
 }  // namespace
 
@@ -186,17 +185,9 @@ std::string read_entry(const std::string& file, const YAML::Node& entry, const Y
 }  // namespace
 
 void site_import(pqxx::transaction_base& tx, const std::string& file, bool skip_bad, Report& report) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw DataError("cannot read " + file);
-  } catch (const YAML::ParserException& e) {
-    throw DataError(where(file, e.mark) + ": invalid YAML: " + e.msg);
-  }
-  if (root.IsMap() && root["sites"]) {
-    root = root["sites"];
-  }
+  const YAML::Node document = load_yaml_input(file);
+  const YAML::Node sites = document.IsMap() ? yaml_child(document, "sites") : YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node root = sites.IsDefined() ? sites : document;
   if (!root.IsSequence() && !root.IsMap()) {
     throw DataError(where(file, root.Mark()) +
                     ": expected a list of sites (- code: ..., name: ..., portal_url: ...) or a mapping of codes");
