@@ -619,6 +619,30 @@ class Importer {
     report_.table = std::move(table);
   }
 
+  // Appends the students' changed fields, and the new students of known families, to the
+  // differences table of --dry-run.
+  void list_student_differences(const std::string& source, const std::string& diff_values) {
+    if (!report_.table) {
+      report_.table = Table{{"location", "family", "field", "current", "imported"}, {}};
+    }
+    for (const auto& row : tx_.exec(
+             source + "SELECT s.pos, e.first_name || ' ' || e.last_name || ' (student)', d.field, d.old, d.new "
+                      "FROM s JOIN students e ON e.id = s.student_id "
+                      "CROSS JOIN LATERAL (VALUES " + diff_values + ") AS d(field, old, new) "
+                      "WHERE d.old IS DISTINCT FROM d.new ORDER BY s.pos")) {
+      report_.table->rows.push_back({location(row[0].as<long long>()), row[1].as<std::string>(),
+                                     row[2].as<std::string>(), row[3].is_null() ? Cell{} : Cell{row[3].as<std::string>()},
+                                     row[4].is_null() ? Cell{} : Cell{row[4].as<std::string>()}});
+    }
+    for (const auto& row : tx_.exec(
+             "SELECT i.pos, i.first_name || ' (student of ' || f.last_name || coalesce(' ' || f.first_name, '') || ')' "
+             "FROM import_students i JOIN families f ON f.id = i.family_id "
+             "WHERE i.student_id IS NULL AND NOT i.new_family ORDER BY i.pos")) {
+      report_.table->rows.push_back(
+          {location(row[0].as<long long>()), row[1].as<std::string>(), "(new student)", Cell{}, Cell{}});
+    }
+  }
+
   std::string location(long long pos) const {
     const auto [file_no, line] = decode_pos(pos);
     return options_.files[file_no] + ":" + std::to_string(line);
@@ -627,10 +651,11 @@ class Importer {
   void merge_students() {
     const auto matched = tx_.exec1("SELECT count(*) FROM import_students WHERE student_id IS NOT NULL")[0].as<long>();
 
-    std::string finals = "i.student_id, i.s_key AS match_key";
+    std::string finals = "i.student_id, i.pos, i.s_key AS match_key";
     std::string compare_old = "e.match_key";
     std::string compare_new = "s.match_key";
     std::string set_clause = "match_key = s.match_key";
+    std::string diff_values;
     for (const auto& c : kStudentColumns) {
       const bool clear = options_.clear_blanks && present_.count(kFieldOfColumn.at("s_" + c)) > 0 &&
                          c != "first_name" && c != "last_name";
@@ -638,10 +663,15 @@ class Importer {
       compare_old += ", e." + c;
       compare_new += ", s." + c;
       set_clause += ", " + c + " = s." + c;
+      diff_values += std::string(diff_values.empty() ? "" : ", ") + "('" +
+                     family_fields()[kFieldOfColumn.at("s_" + c)].label + "', e." + c + ", s." + c + ")";
     }
     const std::string source =
         "WITH s AS (SELECT " + finals + " FROM import_students i JOIN students e ON e.id = i.student_id) ";
     const std::string differs = "(" + compare_old + ") IS DISTINCT FROM (" + compare_new + ")";
+    if (options_.dry_run) {
+      list_student_differences(source, diff_values);
+    }
     long changed = 0;
     if (options_.update) {
       changed = tx_.exec1(source + ", u AS (UPDATE students e SET " + set_clause + " FROM s WHERE e.id = s.student_id AND " +

@@ -82,6 +82,21 @@ t_changed_file_updates_only_what_changed_and_dry_run_lists_it() {
   expect_eq "$(sql "$url" "SELECT version FROM families WHERE external_ref='G2'")" "$version_g2" "the unchanged family was not touched"
 }
 
+t_dry_run_lists_student_changes_and_new_students() {
+  local url
+  url=$(school_database studentdiff) || return
+  csv_file "$TEST_TMP/v1.csv" "$GOOD1"
+  run --database "$url" families import "$TEST_TMP/v1.csv"
+  csv_file "$TEST_TMP/v2.csv" "${GOOD1/01\/02\/2015;;;;;/01\/02\/2015;;;CP;;}" \
+    'G1;CONS1;M.;Martin;Paul;1 rue A;73200;Albertville;;0611111111;;paul.martin@example.fr;;;;;;;Hugo;05/06/2018;;;;;'
+  run --database "$url" --dry-run families import "$TEST_TMP/v2.csv" --json
+  expect_rc 0
+  expect_eq "$(json '[.counts.students_updated, .counts.students_created] | join(" ")')" "1 1"
+  expect_eq "$(json '[.rows[] | select(.field == "Niveau scolaire")][0] | [.family, .current, .imported] | join("|")')" \
+    "Léa Martin (student)||CP"
+  expect_eq "$(json '[.rows[] | select(.field == "(new student)")][0].family')" "Hugo (student of Martin Paul)"
+}
+
 t_blank_cells_keep_values_unless_clear_blanks() {
   local url
   url=$(school_database blanks) || return
