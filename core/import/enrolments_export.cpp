@@ -1,5 +1,6 @@
 #include "import/enrolments_export.hpp"
 
+#include "db/cursor.hpp"
 #include "import/enrolments_import.hpp"
 #include "import/flat_export.hpp"
 #include "sites/sites.hpp"
@@ -18,14 +19,14 @@ void export_enrolments(pqxx::transaction_base& tx, const EnrolmentsExportOptions
   std::int64_t without_ref = 0;
   std::vector<std::string> cells(columns.size());
   // In the order of enrolment_columns().
-  for (const auto& row : tx.exec_params(
+  for_each_row(tx,
            "SELECT f.external_ref, s.code, st.last_name, st.first_name, st.birth_date::text, c.name, e.school_year "
            "FROM enrolments e JOIN students st ON st.id = e.student_id JOIN families f ON f.id = st.family_id "
            "JOIN sites s ON s.id = f.site_id JOIN courses c ON c.id = e.course_id "
            "WHERE e.withdrawn_on IS NULL AND ($1 = '' OR s.code = $1) AND ($2 = '' OR e.school_year = $2) "
            "ORDER BY s.code, f.external_ref NULLS LAST, f.id, st.birth_date, st.first_name, st.id, e.school_year, "
            "  c.name, c.id",
-           options.site, options.school_year)) {
+           {options.site, options.school_year}, [&](const pqxx::row& row) {
     nlohmann::ordered_json data = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto& f = row[static_cast<int>(i)];
@@ -40,7 +41,7 @@ void export_enrolments(pqxx::transaction_base& tx, const EnrolmentsExportOptions
     without_ref += row[0].is_null() ? 1 : 0;
     writer.write(cells, data);
     report.add("enrolments");
-  }
+  });
   writer.finish();
   if (without_ref > 0) {
     report.warnings.push_back(std::to_string(without_ref) +

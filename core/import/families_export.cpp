@@ -1,8 +1,11 @@
 #include "import/families_export.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <functional>
 #include <yaml-cpp/yaml.h>
 
+#include "db/cursor.hpp"
 #include "import/family_fields.hpp"
 #include "sites/sites.hpp"
 #include "util/csv.hpp"
@@ -59,57 +62,66 @@ std::optional<std::string> data_value(const pqxx::field& f) {
 
 constexpr std::size_t kFirstStudentField = 16;
 
-void export_csv(const pqxx::result& rows, std::ostream& out, Report& report) {
-  CsvWriter writer(out);
-  writer.write_bom();
-  std::vector<std::string> header;
-  for (const auto& spec : family_fields()) {
-    header.emplace_back(spec.label);
-  }
-  writer.write_row(header);
-  std::vector<std::string> cells(kFamilyFieldCount);
-  long long last_family = -1;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < kFamilyFieldCount; ++i) {
-      cells[i] = csv_value(i, row[static_cast<int>(i) + 1]);
+// Writes the rows as CSV, one row per student (or per family without students).
+class CsvExport {
+ public:
+  CsvExport(std::ostream& out, Report& report) : writer_(out), report_(report), cells_(kFamilyFieldCount) {
+    writer_.write_bom();
+    std::vector<std::string> header;
+    for (const auto& spec : family_fields()) {
+      header.emplace_back(spec.label);
     }
-    writer.write_row(cells);
+    writer_.write_row(header);
+  }
+
+  void row(const pqxx::row& row) {
+    for (std::size_t i = 0; i < kFamilyFieldCount; ++i) {
+      cells_[i] = csv_value(i, row[static_cast<int>(i) + 1]);
+    }
+    writer_.write_row(cells_);
     const auto id = row[0].as<long long>();
-    if (id != last_family) {
-      report.add("families");
-      last_family = id;
+    if (id != last_family_) {
+      report_.add("families");
+      last_family_ = id;
     }
     if (!row[static_cast<int>(kFirstStudentField) + 3].is_null()) {
-      report.add("students");
+      report_.add("students");
     }
   }
-}
 
-// Families with their students, one callback per family, for the structured formats.
-template <typename Emit>
-void for_each_family(const pqxx::result& rows, Report& report, Emit emit) {
-  nlohmann::ordered_json family;
-  long long last_family = -1;
-  for (const auto& row : rows) {
+ private:
+  CsvWriter writer_;
+  Report& report_;
+  std::vector<std::string> cells_;
+  long long last_family_ = -1;
+};
+
+// Groups the rows into one object per family with its students, for the structured formats.
+class FamilyGroups {
+ public:
+  using Emit = std::function<void(const nlohmann::ordered_json&)>;
+  FamilyGroups(Report& report, Emit emit) : report_(report), emit_(std::move(emit)) {}
+
+  void row(const pqxx::row& row) {
     const auto id = row[0].as<long long>();
-    if (id != last_family) {
-      if (last_family != -1) {
-        emit(family);
-      }
-      last_family = id;
-      report.add("families");
-      family = nlohmann::ordered_json::object();
+    if (id != last_family_) {
+      finish();
+      last_family_ = id;
+      report_.add("families");
+      family_ = nlohmann::ordered_json::object();
       for (std::size_t i = 0; i < kFirstStudentField; ++i) {
         if (auto v = data_value(row[static_cast<int>(i) + 1])) {
-          family[family_fields()[i].name] = family_fields()[i].kind == FieldKind::quotient ? nlohmann::ordered_json(std::stoi(*v)) : nlohmann::ordered_json(*v);
+          family_[family_fields()[i].name] = family_fields()[i].kind == FieldKind::quotient
+                                                 ? nlohmann::ordered_json(std::stoi(*v))
+                                                 : nlohmann::ordered_json(*v);
         }
       }
-      family["students"] = nlohmann::ordered_json::array();
+      family_["students"] = nlohmann::ordered_json::array();
     }
     if (row[static_cast<int>(kFirstStudentField) + 3].is_null()) {
-      continue;
+      return;
     }
-    report.add("students");
+    report_.add("students");
     nlohmann::ordered_json student = nlohmann::ordered_json::object();
     for (std::size_t i = kFirstStudentField; i < kFamilyFieldCount; ++i) {
       if (auto v = data_value(row[static_cast<int>(i) + 1])) {
@@ -120,12 +132,23 @@ void for_each_family(const pqxx::result& rows, Report& report, Emit emit) {
         student[name] = *v;
       }
     }
-    family["students"].push_back(std::move(student));
+    family_["students"].push_back(std::move(student));
   }
-  if (last_family != -1) {
-    emit(family);
+
+  // Emits the family in progress, if any.
+  void finish() {
+    if (!family_.is_null()) {
+      emit_(family_);
+      family_ = nullptr;
+    }
   }
-}
+
+ private:
+  Report& report_;
+  Emit emit_;
+  nlohmann::ordered_json family_;
+  long long last_family_ = -1;
+};
 
 void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& value) {
   if (value.is_object()) {
@@ -155,27 +178,33 @@ void export_families(pqxx::transaction_base& tx, const FamiliesExportOptions& op
   if (!options.site.empty()) {
     require_site(tx, options.site);
   }
-  const pqxx::result rows = tx.exec_params(kQuery, options.site);
   report.add("families", 0);
   report.add("students", 0);
+  const std::vector<std::string> params{options.site};
   switch (options.format) {
-    case ExportFormat::csv:
-      export_csv(rows, out, report);
+    case ExportFormat::csv: {
+      CsvExport csv(out, report);
+      for_each_row(tx, kQuery, params, [&](const pqxx::row& row) { csv.row(row); });
       break;
+    }
     case ExportFormat::json: {
       out << "{\"families\": [";
       bool first = true;
-      for_each_family(rows, report, [&](const nlohmann::ordered_json& family) {
+      FamilyGroups groups(report, [&](const nlohmann::ordered_json& family) {
         out << (first ? "\n  " : ",\n  ") << family.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         first = false;
       });
+      for_each_row(tx, kQuery, params, [&](const pqxx::row& row) { groups.row(row); });
+      groups.finish();
       out << (first ? "]}\n" : "\n]}\n");
       break;
     }
     case ExportFormat::yaml: {
       YAML::Emitter emitter(out);
       emitter << YAML::BeginMap << YAML::Key << "families" << YAML::Value << YAML::BeginSeq;
-      for_each_family(rows, report, [&](const nlohmann::ordered_json& family) { emit_yaml(emitter, family); });
+      FamilyGroups groups(report, [&](const nlohmann::ordered_json& family) { emit_yaml(emitter, family); });
+      for_each_row(tx, kQuery, params, [&](const pqxx::row& row) { groups.row(row); });
+      groups.finish();
       emitter << YAML::EndSeq << YAML::EndMap;
       out << '\n';
       break;
