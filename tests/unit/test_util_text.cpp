@@ -11,7 +11,7 @@ TEST_CASE("trim and case folding", "[text]") {
   CHECK(ascii_lower("MANTES") == "mantes");
 }
 
-TEST_CASE("split keeps empty fields; join reverses it", "[text]") {
+TEST_CASE("split keeps empty fields and join reverses it", "[text]") {
   const auto parts = split("a;;b;", ';');
   REQUIRE(parts.size() == 4);
   CHECK(parts[1].empty());
