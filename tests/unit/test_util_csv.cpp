@@ -45,7 +45,7 @@ std::string cp1252(const std::string& utf8) {
 
 }  // namespace
 
-TEST_CASE("a Windows-1252 ';' file from Excel reads as UTF-8, raw bytes untouched", "[csv]") {
+TEST_CASE("a Windows-1252 semicolon file from Excel reads as UTF-8, raw bytes untouched", "[csv]") {
   TempDir dir;
   const std::string header = "Réf famille;Nom;Prénom;Adresse;Ville\r\n";
   const std::string row1 = "F001;Lefèvre;Maëlle;\"12 rue de l'Église\r\nBât. « Les Chênes »\";Saint-Étienne\r\n";
@@ -166,7 +166,7 @@ TEST_CASE("old Mac files ending lines with a lone CR", "[csv]") {
   CHECK(records[1].line == 4);
 }
 
-TEST_CASE("fields are not trimmed; a quote inside an unquoted field is literal", "[csv]") {
+TEST_CASE("fields are not trimmed — a quote inside an unquoted field is literal", "[csv]") {
   TempDir dir;
   CsvReader reader(dir.write("f.csv", "Nom;Adresse\n Martin ;12 rue \"Les Lilas\"\n\" Petit \";x\n"));
   const auto records = read_all(reader);
@@ -240,7 +240,7 @@ TEST_CASE("a NUL byte after the first 64 KiB is caught on its line", "[csv]") {
   CHECK_THAT(read_file_error(path), Catch::Contains(path + ":10002:"));
 }
 
-TEST_CASE("delimiter detection: counts outside quotes, ties prefer ';' then ','", "[csv]") {
+TEST_CASE("delimiter detection: counts outside quotes, ties prefer semicolon then comma", "[csv]") {
   TempDir dir;
   CHECK(CsvReader(dir.write("a.csv", "\"a;b;c\",d,e\n")).delimiter() == ',');
   CHECK(CsvReader(dir.write("b.csv", "a,b;c\n")).delimiter() == ';');

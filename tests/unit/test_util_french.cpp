@@ -298,7 +298,7 @@ TEST_CASE("civility in any usual spelling", "[french]") {
   }
 }
 
-TEST_CASE("civility that is not one adult is refused; blank is empty", "[french]") {
+TEST_CASE("civility that is not one adult is refused — blank is empty", "[french]") {
   CHECK(normalize_civility("") == std::string());
   CHECK(normalize_civility("  ") == std::string());
   for (const auto* spelling : {"Dr", "Dr.", "Docteur", "M. et Mme", "M et Mme", "Mme et M.", "M./Mme", "MM.", "Mmes",
