@@ -143,7 +143,7 @@ TEST_CASE("multi-line quoted fields, doubled quotes, blank lines and line number
   CHECK_FALSE(reader.next(after));
 }
 
-TEST_CASE("CRLF never leaves a \\r in a field, even inside quotes", "[csv]") {
+TEST_CASE("CRLF never leaves a carriage return in a field, even inside quotes", "[csv]") {
   TempDir dir;
   const std::string bytes = "Nom;Adresse\r\nMartin;\"1 rue A\r\nBât B\"\r\n\"Petit\";\"2 rue B\"\r\n";
   CsvReader reader(dir.write("crlf.csv", bytes));
