@@ -599,48 +599,44 @@ class Importer {
     report_.add("unchanged", matched - changed);
   }
 
+  // Appends to the --dry-run table the rows of `query`: (position, who, field, current, imported).
+  void add_differences(const std::string& query) {
+    if (!report_.table) {
+      report_.table = Table{{"location", "family", "field", "current", "imported"}, {}};
+    }
+    auto text = [](const pqxx::field& f) { return f.is_null() ? Cell{} : Cell{f.as<std::string>()}; };
+    for (const auto& row : tx_.exec(query)) {
+      report_.table->rows.push_back(
+          {location(row[0].as<long long>()), row[1].as<std::string>(), row[2].as<std::string>(), text(row[3]),
+           text(row[4])});
+    }
+  }
+
+  // The families' changed fields, and the new families.
   void list_family_differences(const std::string& source, const std::string& diff_values) {
-    Table table{{"location", "family", "field", "current", "imported"}, {}};
-    for (const auto& row : tx_.exec(
-             source + "SELECT s.pos, e.last_name || coalesce(' ' || e.first_name, '') || "
-                      "       coalesce(' (' || e.external_ref || ')', ''), d.field, d.old, d.new "
-                      "FROM s JOIN families e ON e.id = s.family_id "
-                      "CROSS JOIN LATERAL (VALUES " + diff_values + ") AS d(field, old, new) "
-                      "WHERE d.old IS DISTINCT FROM d.new ORDER BY s.pos")) {
-      table.rows.push_back({location(row[0].as<long long>()), row[1].as<std::string>(), row[2].as<std::string>(),
-                            row[3].is_null() ? Cell{} : Cell{row[3].as<std::string>()},
-                            row[4].is_null() ? Cell{} : Cell{row[4].as<std::string>()}});
-    }
-    for (const auto& row : tx_.exec(
-             "SELECT pos, last_name || coalesce(' ' || first_name, '') || coalesce(' (' || external_ref || ')', '') "
-             "FROM import_families WHERE is_new ORDER BY pos")) {
-      table.rows.push_back({location(row[0].as<long long>()), row[1].as<std::string>(), "(new family)", Cell{}, Cell{}});
-    }
-    report_.table = std::move(table);
+    add_differences(source + "SELECT s.pos, e.last_name || coalesce(' ' || e.first_name, '') || "
+                             "       coalesce(' (' || e.external_ref || ')', ''), d.field, d.old, d.new "
+                             "FROM s JOIN families e ON e.id = s.family_id "
+                             "CROSS JOIN LATERAL (VALUES " + diff_values + ") AS d(field, old, new) "
+                             "WHERE d.old IS DISTINCT FROM d.new ORDER BY s.pos");
+    add_differences(
+        "SELECT pos, last_name || coalesce(' ' || first_name, '') || coalesce(' (' || external_ref || ')', ''), "
+        "       '(new family)', NULL, NULL "
+        "FROM import_families WHERE is_new ORDER BY pos");
   }
 
   // Appends the students' changed fields, and the new students of known families, to the
   // differences table of --dry-run.
   void list_student_differences(const std::string& source, const std::string& diff_values) {
-    if (!report_.table) {
-      report_.table = Table{{"location", "family", "field", "current", "imported"}, {}};
-    }
-    for (const auto& row : tx_.exec(
-             source + "SELECT s.pos, e.first_name || ' ' || e.last_name || ' (student)', d.field, d.old, d.new "
-                      "FROM s JOIN students e ON e.id = s.student_id "
-                      "CROSS JOIN LATERAL (VALUES " + diff_values + ") AS d(field, old, new) "
-                      "WHERE d.old IS DISTINCT FROM d.new ORDER BY s.pos")) {
-      report_.table->rows.push_back({location(row[0].as<long long>()), row[1].as<std::string>(),
-                                     row[2].as<std::string>(), row[3].is_null() ? Cell{} : Cell{row[3].as<std::string>()},
-                                     row[4].is_null() ? Cell{} : Cell{row[4].as<std::string>()}});
-    }
-    for (const auto& row : tx_.exec(
-             "SELECT i.pos, i.first_name || ' (student of ' || f.last_name || coalesce(' ' || f.first_name, '') || ')' "
-             "FROM import_students i JOIN families f ON f.id = i.family_id "
-             "WHERE i.student_id IS NULL AND NOT i.new_family ORDER BY i.pos")) {
-      report_.table->rows.push_back(
-          {location(row[0].as<long long>()), row[1].as<std::string>(), "(new student)", Cell{}, Cell{}});
-    }
+    add_differences(source + "SELECT s.pos, e.first_name || ' ' || e.last_name || ' (student)', d.field, d.old, d.new "
+                             "FROM s JOIN students e ON e.id = s.student_id "
+                             "CROSS JOIN LATERAL (VALUES " + diff_values + ") AS d(field, old, new) "
+                             "WHERE d.old IS DISTINCT FROM d.new ORDER BY s.pos");
+    add_differences(
+        "SELECT i.pos, i.first_name || ' (student of ' || f.last_name || coalesce(' ' || f.first_name, '') || ')', "
+        "       '(new student)', NULL, NULL "
+        "FROM import_students i JOIN families f ON f.id = i.family_id "
+        "WHERE i.student_id IS NULL AND NOT i.new_family ORDER BY i.pos");
   }
 
   std::string location(long long pos) const {
