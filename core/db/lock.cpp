@@ -14,13 +14,15 @@ bool try_lock(pqxx::transaction_base& tx, const std::string& name) {
   return tx.exec_params1("SELECT pg_try_advisory_xact_lock($1, hashtext($2))", kLockNamespace, name)[0].as<bool>();
 }
 
+// Advisory locks belong to one database: another database's run of the same command is no holder.
 std::string describe_holder(pqxx::transaction_base& tx, const std::string& name) {
   const auto rows = tx.exec_params(
       "SELECT a.pid, coalesce(a.application_name, ''), "
       "       to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS') "
       "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
       "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid "
-      "  AND l.objid = hashtext($2)::oid AND l.objsubid = 2",
+      "  AND l.objid = hashtext($2)::oid AND l.objsubid = 2 "
+      "  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
       kLockNamespace, name);
   if (rows.empty()) {
     return "another run";
