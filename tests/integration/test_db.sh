@@ -103,12 +103,12 @@ hold_migrate_lock() {
   BACKGROUND_PIDS+=($!)
   local i
   for i in $(seq 100); do
-    [ "$(sql "$1" "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND classid=$LOCK_NS AND granted")" = 1 ] && return 0
+    [ "$(sql "$1" "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND classid=$LOCK_NS AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" = 1 ] && return 0
     sleep 0.1
   done
   fail "could not take the lock in a helper session"
 }
-release_lock() { sql "$1" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name='imuse-test-holder'" >/dev/null; }
+release_lock() { sql "$1" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name='imuse-test-holder' AND datname = current_database()" >/dev/null; }
 
 t_lock_held_exits_75_at_once() {
   local url
@@ -133,7 +133,7 @@ t_interrupt_while_waiting_exits_130() {
   # Wait until it is really waiting on the lock, then interrupt it.
   local i
   for i in $(seq 100); do
-    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name='imuse-admin db migrate'")" = 1 ] && break
+    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name='imuse-admin db migrate' AND datname = current_database()")" = 1 ] && break
     sleep 0.1
   done
   kill -INT "$pid"

@@ -328,13 +328,13 @@ t_killed_import_leaves_nothing_and_rerun_imports_once() {
   pid=$!
   # Kill it while its transaction is at work on the server.
   for i in $(seq 200); do
-    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'imuse-admin families import' AND state <> 'idle'")" = 1 ] && break
+    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'imuse-admin families import' AND state <> 'idle' AND datname = current_database()")" = 1 ] && break
     sleep 0.05
   done
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
   for i in $(seq 100); do  # the server notices the lost client and rolls back
-    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'imuse-admin families import'")" = 0 ] && break
+    [ "$(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'imuse-admin families import' AND datname = current_database()")" = 0 ] && break
     sleep 0.1
   done
   expect_eq "$(families_count "$url")" "$before" "the killed import left nothing behind"
