@@ -40,7 +40,7 @@ void list_families(pqxx::transaction_base& tx, const FamilyListOptions& options,
       "       OR ($4 <> '' AND $4 IN (f.phone_home, f.phone_mobile, f.phone_work)) "
       "       OR EXISTS (SELECT 1 FROM students st WHERE st.family_id = f.id "
       "                  AND split_part(st.match_key, '|', 1) LIKE '%' || $2 || '%')) "
-      "ORDER BY s.code, f.last_name, f.first_name, f.id LIMIT $5",
+      "ORDER BY s.code, f.match_key, f.last_name, f.id LIMIT $5",  // folded: Œuvray sorts as Oeuvray
       options.site, folded, trim(options.search), phone, options.limit + 1);
   Table table{{"id", "ref", "site", "last_name", "first_name", "email", "mobile", "students", "identifier"}, {}};
   for (const auto& r : rows) {

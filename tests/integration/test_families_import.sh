@@ -257,6 +257,8 @@ t_list_and_show() {
   expect_eq "$(json '.rows | map(.ref) | join(",")')" "F001"
   run --database "$url" --site MANTES families list --json
   expect_eq "$(json '.rows | length')" "1"
+  run --database "$url" --site CONS1 families list --json
+  expect_eq "$(json '.rows | map(.ref) | join(",")')" "F100,F001,F101,F002" "accent-folded order: Bézier, Lefèvre, Nguyễn, Œuvray"
   run --database "$url" families show NOPE
   expect_rc 65
   expect_err "no family with id, identifier or reference \"NOPE\""
