@@ -572,16 +572,7 @@ class Importer {
     if (options_.dry_run) {
       list_family_differences(source, diff_values);
     }
-    long changed = 0;
-    if (options_.update) {
-      changed = tx_.exec1(source + ", u AS (UPDATE families e SET " + set_clause +
-                          " FROM s WHERE e.id = s.family_id AND " + differs + " RETURNING 1) SELECT count(*) FROM u")[0]
-                    .as<long>();
-    } else {
-      changed = tx_.exec1(source + "SELECT count(*) FROM s JOIN families e ON e.id = s.family_id WHERE " + differs)[0]
-                    .as<long>();
-      report_.add("not_updated", changed);
-    }
+    const long changed = apply_changes(source, "families", "family_id", set_clause, differs, "not_updated");
 
     const auto created = tx_.exec0(
         "INSERT INTO families (id, site_id, external_ref, civility, last_name, first_name, address_line1, "
@@ -597,6 +588,22 @@ class Importer {
     report_.add("created", static_cast<std::int64_t>(created));
     report_.add("updated", options_.update ? changed : 0);
     report_.add("unchanged", matched - changed);
+  }
+
+  // Updates the rows of `table` that differ from their final values in the CTE `source` (alias
+  // s, key s.<key>), or with --no-update only counts them under `not_updated`; returns how many.
+  long apply_changes(const std::string& source, const std::string& table, const std::string& key,
+                     const std::string& set_clause, const std::string& differs, const std::string& not_updated) {
+    if (options_.update) {
+      return tx_.exec1(source + ", u AS (UPDATE " + table + " e SET " + set_clause + " FROM s WHERE e.id = s." + key +
+                       " AND " + differs + " RETURNING 1) SELECT count(*) FROM u")[0]
+          .as<long>();
+    }
+    const long changed =
+        tx_.exec1(source + "SELECT count(*) FROM s JOIN " + table + " e ON e.id = s." + key + " WHERE " + differs)[0]
+            .as<long>();
+    report_.add(not_updated, changed);
+    return changed;
   }
 
   // Appends to the --dry-run table the rows of `query`: (position, who, field, current, imported).
@@ -668,16 +675,7 @@ class Importer {
     if (options_.dry_run) {
       list_student_differences(source, diff_values);
     }
-    long changed = 0;
-    if (options_.update) {
-      changed = tx_.exec1(source + ", u AS (UPDATE students e SET " + set_clause + " FROM s WHERE e.id = s.student_id AND " +
-                          differs + " RETURNING 1) SELECT count(*) FROM u")[0]
-                    .as<long>();
-    } else {
-      changed = tx_.exec1(source + "SELECT count(*) FROM s JOIN students e ON e.id = s.student_id WHERE " + differs)[0]
-                    .as<long>();
-      report_.add("students_not_updated", changed);
-    }
+    const long changed = apply_changes(source, "students", "student_id", set_clause, differs, "students_not_updated");
     const auto created = tx_.exec0(
         "INSERT INTO students (family_id, civility, last_name, first_name, birth_date, birth_place, school, "
         "  school_level, emergency_contact_name, emergency_phone, match_key) "
