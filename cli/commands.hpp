@@ -19,6 +19,9 @@ void register_courses(CLI::App& group, Context& ctx);
 void register_db(CLI::App& group, Context& ctx);
 void register_enrolments(CLI::App& group, Context& ctx);
 void register_families(CLI::App& group, Context& ctx);
+void register_identifiers(CLI::App& group, Context& ctx);
+void register_mail(CLI::App& group, Context& ctx);
+void register_passwords(CLI::App& group, Context& ctx);
 void register_site(CLI::App& group, Context& ctx);
 
 inline const CommandGroup kCommandGroups[] = {
@@ -28,6 +31,9 @@ inline const CommandGroup kCommandGroups[] = {
     {"enrolments", "Import and export students' enrolments in courses, year by year", register_enrolments},
     {"families", "Import, export, list, show, de-duplicate and merge families and their students",
      register_families},
+    {"identifiers", "Give families their portal login identifiers and send them by e-mail", register_identifiers},
+    {"mail", "Deliver the queued e-mails (outbox) and follow their delivery", register_mail},
+    {"passwords", "Generate, send and reset portal passwords", register_passwords},
     {"site", "Manage the sites (schools) and their portal URLs", register_site},
 };
 

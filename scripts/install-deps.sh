@@ -23,6 +23,7 @@ PACKAGES=(
   libxml2-dev           # XML exports
   nlohmann-json3-dev    # JSON (--json output, imports)
   libcsv-dev            # CSV parsing (imports)
+  libkainjow-mustache-dev # mail templates (mustache)
   fonts-dejavu-core     # font embedded in generated PDFs
   # unit tests
   catch2
@@ -34,12 +35,15 @@ PACKAGES=(
   # integration tests
   python3               # also picks free TCP ports in pg.sh
   python3-aiosmtpd      # test SMTP listener
+  openssl               # self-signed certificate of the test SMTP listener (STARTTLS)
+  php-cli               # password_verify() check of the stored argon2id hashes
   poppler-utils         # pdftotext: checks generated PDFs
   libxml2-utils         # xmllint: checks XML exports
   jq                    # parses --json output
   # benchmarks
   hyperfine
   time                  # GNU time: peak RSS (%M) in scripts/bench-import.sh
+  postfix               # smtp-sink and smtp-source (scripts/bench-mail.sh); no service is started
 )
 
 # Names of the listed packages that are fully installed, in one dpkg-query
