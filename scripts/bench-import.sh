@@ -27,7 +27,9 @@
 #     sites (database creation, db migrate and site import are not timed);
 #   - (c) re-import of the unchanged file into the database of (a): must report created 0,
 #     updated 0 (checked from --json; the benchmark fails loudly otherwise);
-#   - (d) (a) and (b) again at N/2 and N/4 families: peak memory must not grow with the file.
+#   - (d) (a) and (b) again at N/2 and N/4 families: peak memory must not grow with the file;
+#   - (e) for reference, the schema's floor: psql \copy of the rows (a) wrote into the real
+#     tables of a new migrated database (indexes, foreign keys, CHECKs; no reading or matching).
 #   Each measurement is the wall time of the whole client process (connection included) and its
 #   peak RSS, by GNU time. A CHECKPOINT precedes every timed run, and VACUUM ANALYZE the first
 #   re-import (what autovacuum would have done before a real re-import); neither is timed.
@@ -340,6 +342,29 @@ measure_reimport() {
   say "  (c) re-import, $n families, run $rep/$reps: $T_WALL s, peak RSS $(mb "$T_RSS") MB"
 }
 
+# (e) the schema's floor: psql \copy of the rows that (a) wrote (families, then students, in
+# one transaction) into the real tables of a new, migrated database: what writing these rows
+# into this schema costs (its indexes, foreign keys and CHECK constraints), with no reading,
+# checking, matching or merging at all.
+measure_schema_floor() {
+  local n=$1 rep=$2 source_db=$3 db="bench_schema_$1_$2"
+  if [[ ! -s $work/families-$n.copy ]]; then
+    psql_db "$source_db" -c "\\copy (SELECT * FROM families ORDER BY id) TO '$work/families-$n.copy'" \
+      -c "\\copy (SELECT * FROM students ORDER BY id) TO '$work/students-$n.copy'" >/dev/null
+  fi
+  prepare_database "$db"
+  checkpoint
+  timed "$work/out" "$work/err" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -1 "$base_url/$db" \
+    -c "\\copy families FROM '$work/families-$n.copy'" -c "\\copy students FROM '$work/students-$n.copy'"
+  if ((T_RC != 0)); then
+    cat "$work/err" >&2
+    die 1 "psql \\copy into the real tables failed (exit $T_RC)"
+  fi
+  record "e$n"
+  say "  (e) schema floor, $n families, run $rep/$reps: $T_WALL s"
+  drop_database "$db"
+}
+
 # --- the run -------------------------------------------------------------------------------
 
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -359,6 +384,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   measure_floor "$families" "$rep"
   if ((rep > 1)); then drop_database "$LAST_IMPORT_DB"; fi
   measure_import "$families" "$rep"
+  measure_schema_floor "$families" "$rep" "$LAST_IMPORT_DB"
 done
 say "  VACUUM ANALYZE before the re-imports (not timed)"
 psql_db "$LAST_IMPORT_DB" -c "VACUUM ANALYZE" >/dev/null
@@ -407,6 +433,9 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "PASS" : "MISS") }'
 
 ratio_a=$(ratio_of "a$families" "b$families")
 ratio_c=$(ratio_of "c$families" "b$families")
+ratio_e=$(ratio_of "e$families" "b$families")
+ratio_ae=$(ratio_of "a$families" "e$families")
+ratio_ce=$(ratio_of "c$families" "e$families")
 max_rss=0
 for key in "a$families" "c$families" "a$half" "a$quarter"; do
   if ((RSS[$key] > max_rss)); then max_rss=${RSS[$key]}; fi
@@ -423,6 +452,7 @@ table=$(
   row '(b) floor: `psql \copy` into a bare staging table' "$families" "b$families"
   row '(a) `families import`, empty database' "$families" "a$families" "b$families"
   row '(c) re-import, unchanged file (created 0, updated 0)' "$families" "c$families" "b$families"
+  row '(e) schema floor: `psql \copy` of (a)'"'"'s rows into the real tables' "$families" "e$families" "b$families"
   row '(b) floor, N/2' "$half" "b$half"
   row '(a) `families import`, N/2' "$half" "a$half" "b$half"
   row '(b) floor, N/4' "$quarter" "b$quarter"
@@ -446,6 +476,7 @@ Targets (issue 3):
 
 - (a) import ≤ 3× (b): ${ratio_a}× — $(verdict "$ratio_a" 3)
 - (c) re-import ≤ 3× (b): ${ratio_c}× — $(verdict "$ratio_c" 3)
+- for reference, (e) the schema's floor is ${ratio_e}× (b): (a) takes ${ratio_ae}× and (c) ${ratio_ce}× the time of (e)
 - peak RSS of the import < 300 MB: $(mb "$max_rss") MB — $(verdict "$(mb "$max_rss")" 299.999)
 - peak RSS flat as the file grows: $rss_quarter MB at N/4, $rss_half MB at N/2, $rss_full MB at N (limit $flat_limit MB) — $(verdict "$rss_full" "$flat_limit")
 EOF

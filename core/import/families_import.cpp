@@ -333,23 +333,8 @@ class Importer {
     }
   }
 
-  void fail_if_rejected_and_aborting() {
-    if (options_.skip_bad || report_.rejected.empty()) {
-      return;
-    }
-    std::string message = std::to_string(report_.rejected.size()) + " problem" +
-                          (report_.rejected.size() > 1 ? "s" : "") + " in the input; nothing was imported " +
-                          "(--on-error skip imports the valid rows):";
-    std::size_t shown = 0;
-    for (const auto& p : report_.rejected) {
-      if (++shown > 50) {
-        message += "\n  ... and " + std::to_string(report_.rejected.size() - 50) + " more";
-        break;
-      }
-      message += "\n  " + p.item + ": " + p.message;
-    }
-    throw DataError(message);
-  }
+  void fail_if_rejected_and_aborting() { throw_if_aborting(report_, options_.skip_bad); }
+
 
   // Split layout: each students-file row finds its family by reference, in the families file or
   // in the database; rows whose family is nowhere are refused.
@@ -707,56 +692,22 @@ class Importer {
   }
 
   void write_rejects() {
-    report_.add("rejected_rows", 0);
-    for (const auto& [file_no, lines] : rejected_lines_) {
-      report_.add("rejected_rows", static_cast<std::int64_t>(lines.size()));
-    }
-    if (!options_.skip_bad || rejected_lines_.empty()) {
-      return;
-    }
-    if (options_.dry_run) {
-      report_.messages.emplace_back("dry run: no reject file written");
-      return;
-    }
-    for (const auto& [file_no, lines] : rejected_lines_) {
-      const std::string& input = options_.files[file_no];
-      if (is_structured(input)) {
-        write_structured_rejects(file_no, lines);
-        continue;
-      }
-      const std::string path = options_.rejects_file.empty() ? default_rejects_path(input) : options_.rejects_file;
-      write_csv_rejects(input, options_.csv, lines, path);
-      report_.messages.push_back(std::to_string(lines.size()) + " rejected row(s) written to " + path);
-    }
-  }
-
-  // Rejected families of a YAML/JSON input, written back as YAML in the export's shape.
-  void write_structured_rejects(std::size_t file_no, const std::set<std::size_t>& lines) {
-    const std::string& input = options_.files[file_no];
-    std::string path = options_.rejects_file;
-    if (path.empty()) {
-      const std::filesystem::path p(input);
-      path = (p.parent_path() / (p.stem().string() + ".rejects.yaml")).string();
-    }
-    std::set<int> written;  // a family's rows share its node: write it once
-    YAML::Emitter out;
-    out << YAML::BeginMap << YAML::Key << "families" << YAML::Value << YAML::BeginSeq;
-    std::size_t count = 0;
-    for (auto line : lines) {
-      auto it = node_of_line_[file_no].find(line);
-      if (it != node_of_line_[file_no].end() && written.insert(it->second.Mark().pos).second) {
-        out << it->second;
-        ++count;
-      }
-    }
-    out << YAML::EndSeq << YAML::EndMap;
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << out.c_str() << '\n';
-    file.close();
-    if (!file) {
-      throw OutputError("cannot write the reject file " + path);
-    }
-    report_.messages.push_back(std::to_string(count) + " rejected famil" + (count > 1 ? "ies" : "y") + " written to " + path);
+    write_reject_files(
+        report_, RejectFiles{options_.files, options_.rejects_file, options_.csv, options_.skip_bad, options_.dry_run},
+        rejected_lines_, [&](std::size_t file_no) { return is_structured(options_.files[file_no]); },
+        [&](std::size_t file_no, const std::set<std::size_t>& lines, const std::string& path) {
+          std::set<int> written;  // a family's rows share its node: write it once
+          std::vector<YAML::Node> entries;
+          for (auto line : lines) {
+            auto it = node_of_line_[file_no].find(line);
+            if (it != node_of_line_[file_no].end() && written.insert(it->second.Mark().pos).second) {
+              entries.push_back(it->second);
+            }
+          }
+          write_yaml_rejects(path, "families", entries);
+          report_.messages.push_back(std::to_string(entries.size()) + " rejected famil" +
+                                     (entries.size() > 1 ? "ies" : "y") + " written to " + path);
+        });
   }
 
   pqxx::transaction_base& tx_;
@@ -765,7 +716,7 @@ class Importer {
   Report& report_;
   std::map<std::string, int> site_ids_;
   std::set<std::size_t> present_;
-  std::map<std::size_t, std::set<std::size_t>> rejected_lines_;
+  RejectedRows rejected_lines_;
   std::map<std::size_t, std::map<std::size_t, YAML::Node>> node_of_line_;  // structured inputs
 };
 

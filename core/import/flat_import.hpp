@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <pqxx/pqxx>
@@ -22,6 +23,9 @@
 #include "util/report.hpp"
 
 namespace imuse {
+
+// Rejected rows of an import: input file number -> its rejected row (line) numbers.
+using RejectedRows = std::map<std::size_t, std::set<std::size_t>>;
 
 struct ColumnSpec {
   const char* name;             // key in YAML/JSON and mapping files, e.g. "start_time"
@@ -115,7 +119,6 @@ class FlatImport {
   void finish_row(FlatRow& row, CopyWriter& copy);
   std::string where(std::size_t file_no, std::size_t row_no, std::size_t field) const;
   std::string label(std::size_t file_no, std::size_t field) const;
-  void write_structured_rejects(std::size_t file_no, const std::set<std::size_t>& rows);
   void add_rejection(std::size_t file_no, std::size_t row_no, std::size_t field, Problem problem);
 
   std::string items_;  // "courses": YAML/JSON key, and "courses file" in messages
@@ -127,12 +130,39 @@ class FlatImport {
   std::map<std::size_t, FileColumns> csv_columns_;          // by file_no
   std::map<std::size_t, std::vector<YAML::Node>> entries_;  // YAML/JSON inputs, by file_no
   std::map<std::size_t, unsigned> present_;
-  std::map<std::size_t, std::set<std::size_t>> rejected_rows_;                      // file_no -> row_no
+  RejectedRows rejected_rows_;
   std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> rejection_order_;  // of report_.rejected
 };
 
 // A cell's text in quotes for a message, shortened past 60 characters.
 std::string quoted(const std::string& text);
+
+// Where and whether reject files are written: the import's --on-error, --rejects, --dry-run.
+struct RejectFiles {
+  const std::vector<std::string>& inputs;
+  const std::string& rejects_file;  // --rejects FILE, "" = next to each input
+  const CsvOptions& csv;
+  bool skip_bad;
+  bool dry_run;
+};
+
+// Under --on-error abort, a DataError listing the report's problems (the first 50) when there
+// are any; nothing otherwise.
+void throw_if_aborting(const Report& report, bool skip_bad);
+
+// Adds the "rejected_rows" count to `report` and, under --on-error skip (not --dry-run), writes
+// one reject file per input with rejected rows: the CSV records as they were read, or, for a
+// YAML/JSON input (`structured`), what `write_structured(file_no, rows, path)` writes.
+void write_reject_files(Report& report, const RejectFiles& files, const RejectedRows& rejected,
+                        const std::function<bool(std::size_t)>& structured,
+                        const std::function<void(std::size_t, const std::set<std::size_t>&, const std::string&)>&
+                            write_structured);
+
+// The reject file of a YAML/JSON input: --rejects FILE, else INPUT.rejects.yaml.
+std::string structured_rejects_path(const std::string& input, const std::string& rejects_file);
+
+// Writes `{key: [entries...]}` as YAML to `path` (OutputError when it cannot be written).
+void write_yaml_rejects(const std::string& path, const std::string& key, const std::vector<YAML::Node>& entries);
 
 // Copies the header and the records of `input` that start on one of `lines`, byte for byte
 // (same encoding, same line endings), to `path`. OutputError when it cannot be written.

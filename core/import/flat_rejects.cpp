@@ -45,14 +45,33 @@ void FlatImport::fail_if_rejected_and_aborting() {
   }
   report_.rejected = std::move(sorted);
   rejection_order_ = std::move(sorted_order);
-  if (options_.skip_bad || report_.rejected.empty()) {
+  throw_if_aborting(report_, options_.skip_bad);
+}
+
+void FlatImport::write_rejects() {
+  write_reject_files(
+      report_, RejectFiles{options_.files, options_.rejects_file, options_.csv, options_.skip_bad, options_.dry_run},
+      rejected_rows_, [&](std::size_t file_no) { return entries_.count(file_no) > 0; },
+      [&](std::size_t file_no, const std::set<std::size_t>& rows, const std::string& path) {
+        std::vector<YAML::Node> entries;
+        for (auto row_no : rows) {
+          entries.push_back(entries_.at(file_no).at(row_no - 1));
+        }
+        write_yaml_rejects(path, items_, entries);
+        report_.messages.push_back(std::to_string(rows.size()) + " rejected entr" + (rows.size() > 1 ? "ies" : "y") +
+                                   " written to " + path);
+      });
+}
+
+void throw_if_aborting(const Report& report, bool skip_bad) {
+  if (skip_bad || report.rejected.empty()) {
     return;
   }
-  const std::size_t n = report_.rejected.size();
+  const std::size_t n = report.rejected.size();
   std::string message = std::to_string(n) + " problem" + (n > 1 ? "s" : "") +
                         " in the input; nothing was imported (--on-error skip imports the valid rows):";
   std::size_t shown = 0;
-  for (const auto& p : report_.rejected) {
+  for (const auto& p : report.rejected) {
     if (++shown > 50) {
       message += "\n  ... and " + std::to_string(n - 50) + " more";
       break;
@@ -62,41 +81,46 @@ void FlatImport::fail_if_rejected_and_aborting() {
   throw DataError(message);
 }
 
-void FlatImport::write_rejects() {
-  report_.add("rejected_rows", 0);
-  for (const auto& [file_no, rows] : rejected_rows_) {
-    report_.add("rejected_rows", static_cast<std::int64_t>(rows.size()));
+void write_reject_files(Report& report, const RejectFiles& files, const RejectedRows& rejected,
+                        const std::function<bool(std::size_t)>& structured,
+                        const std::function<void(std::size_t, const std::set<std::size_t>&, const std::string&)>&
+                            write_structured) {
+  report.add("rejected_rows", 0);
+  for (const auto& [file_no, rows] : rejected) {
+    report.add("rejected_rows", static_cast<std::int64_t>(rows.size()));
   }
-  if (!options_.skip_bad || rejected_rows_.empty()) {
+  if (!files.skip_bad || rejected.empty()) {
     return;
   }
-  if (options_.dry_run) {
-    report_.messages.emplace_back("dry run: no reject file written");
+  if (files.dry_run) {
+    report.messages.emplace_back("dry run: no reject file written");
     return;
   }
-  for (const auto& [file_no, rows] : rejected_rows_) {
-    const std::string& input = options_.files[file_no];
-    if (entries_.count(file_no) > 0) {
-      write_structured_rejects(file_no, rows);
+  for (const auto& [file_no, rows] : rejected) {
+    const std::string& input = files.inputs[file_no];
+    if (structured(file_no)) {
+      write_structured(file_no, rows, structured_rejects_path(input, files.rejects_file));
       continue;
     }
-    const std::string path = options_.rejects_file.empty() ? default_rejects_path(input) : options_.rejects_file;
-    write_csv_rejects(input, options_.csv, rows, path);
-    report_.messages.push_back(std::to_string(rows.size()) + " rejected row(s) written to " + path);
+    const std::string path = files.rejects_file.empty() ? default_rejects_path(input) : files.rejects_file;
+    write_csv_rejects(input, files.csv, rows, path);
+    report.messages.push_back(std::to_string(rows.size()) + " rejected row(s) written to " + path);
   }
 }
 
-// Rejected entries of a YAML/JSON input, written back as YAML in the export's shape.
-void FlatImport::write_structured_rejects(std::size_t file_no, const std::set<std::size_t>& rows) {
-  std::string path = options_.rejects_file;
-  if (path.empty()) {
-    const std::filesystem::path p(options_.files[file_no]);
-    path = (p.parent_path() / (p.stem().string() + ".rejects.yaml")).string();
+std::string structured_rejects_path(const std::string& input, const std::string& rejects_file) {
+  if (!rejects_file.empty()) {
+    return rejects_file;
   }
+  const std::filesystem::path p(input);
+  return (p.parent_path() / (p.stem().string() + ".rejects.yaml")).string();
+}
+
+void write_yaml_rejects(const std::string& path, const std::string& key, const std::vector<YAML::Node>& entries) {
   YAML::Emitter out;
-  out << YAML::BeginMap << YAML::Key << items_ << YAML::Value << YAML::BeginSeq;
-  for (auto row_no : rows) {
-    out << entries_.at(file_no).at(row_no - 1);
+  out << YAML::BeginMap << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+  for (const auto& entry : entries) {
+    out << entry;
   }
   out << YAML::EndSeq << YAML::EndMap;
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
@@ -105,8 +129,6 @@ void FlatImport::write_structured_rejects(std::size_t file_no, const std::set<st
   if (!file) {
     throw OutputError("cannot write the reject file " + path);
   }
-  report_.messages.push_back(std::to_string(rows.size()) + " rejected entr" + (rows.size() > 1 ? "ies" : "y") +
-                             " written to " + path);
 }
 
 std::string quoted(const std::string& text) {
