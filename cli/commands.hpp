@@ -14,9 +14,12 @@ struct CommandGroup {
   RegisterFn add;
 };
 
+void register_campaign(CLI::App& group, Context& ctx);
+void register_changes(CLI::App& group, Context& ctx);
 void register_config(CLI::App& group, Context& ctx);
 void register_courses(CLI::App& group, Context& ctx);
 void register_db(CLI::App& group, Context& ctx);
+void register_documents(CLI::App& group, Context& ctx);
 void register_enrolments(CLI::App& group, Context& ctx);
 void register_families(CLI::App& group, Context& ctx);
 void register_identifiers(CLI::App& group, Context& ctx);
@@ -25,9 +28,13 @@ void register_passwords(CLI::App& group, Context& ctx);
 void register_site(CLI::App& group, Context& ctx);
 
 inline const CommandGroup kCommandGroups[] = {
+    {"campaign", "Open, follow, remind and close re-enrolment campaigns", register_campaign},
+    {"changes", "Approve or reject what families submitted: identity edits, re-enrolments, documents",
+     register_changes},
     {"config", "Show and check the effective configuration", register_config},
     {"courses", "Import, export and list the course catalogue", register_courses},
     {"db", "Create and upgrade the database schema (migrations)", register_db},
+    {"documents", "List the documents families owe or provided, and fetch a stored file", register_documents},
     {"enrolments", "Import and export students' enrolments in courses, year by year", register_enrolments},
     {"families", "Import, export, list, show, de-duplicate and merge families and their students",
      register_families},

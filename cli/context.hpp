@@ -27,8 +27,11 @@ struct GlobalOptions {
   bool wait = false;
 };
 
-// What a command needs opened before it runs; cli/ opens only that.
-enum class Needs { nothing, config, database };
+// What a command needs opened before it runs; cli/ opens only that. `connection`: the command
+// gets the database connection and commits as it goes (many small transactions, e.g. `mail
+// flush`); a mutating one holds a session-level lock for the whole run, writes its audit row
+// at the end, and must honour --dry-run itself.
+enum class Needs { nothing, config, database, connection };
 
 // Handed to a running command.
 struct Session {
@@ -37,6 +40,7 @@ struct Session {
   Progress& progress;
   pqxx::work* tx = nullptr;  // set for Needs::database
   std::string actor;
+  pqxx::connection* connection = nullptr;  // set for Needs::connection
 };
 
 // The command selected on the command line.

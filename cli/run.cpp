@@ -9,6 +9,7 @@
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "db/database.hpp"
+#include "db/lock.hpp"
 #include "db/migrations.hpp"
 #include "db/run.hpp"
 #include "util/error.hpp"
@@ -40,6 +41,43 @@ std::string summary_text(const Report& report) {
   return text;
 }
 
+// The lock of a Needs::connection command, held by the session until the connection closes.
+// When it is taken, the transaction-scoped lock (same key) names the holder or waits for it.
+void acquire_session_lock(pqxx::connection& connection, const std::string& name, bool wait) {
+  while (true) {
+    {
+      pqxx::nontransaction n(connection, "session lock");
+      if (n.exec_params1("SELECT pg_try_advisory_lock($1, hashtext($2))", kLockNamespace, name)[0].as<bool>()) {
+        return;
+      }
+    }
+    pqxx::work tx(connection, "session lock wait");
+    acquire_command_lock(tx, name, wait);  // throws LockBusy without --wait
+    tx.commit();
+  }
+}
+
+// Needs::connection: the command commits as it goes; its audit row is written once it is done.
+Report execute_on_connection(pqxx::connection& connection, const Action& action, Session& session,
+                             const RunOptions& options, const std::string& database) {
+  if (action.check_schema) {
+    pqxx::read_transaction tx(connection, "schema check");
+    require_current_schema(tx, database);
+  }
+  if (action.mutating) {
+    acquire_session_lock(connection, action.name, options.wait_for_lock);
+  }
+  Report report;
+  report.command = action.name;
+  report.dry_run = options.dry_run;
+  session.connection = &connection;
+  action.run(session, report);
+  if (!action.mutating || options.dry_run) {
+    return report;
+  }
+  return run_in_transaction(connection, options, [&report](pqxx::work&, Report& r) { r = report; });
+}
+
 Report execute(Context& ctx, const Action& action) {
   Config config = action.needs == Needs::nothing ? default_config() : load_config(ctx.config_inputs());
   if (action.needs != Needs::nothing) {
@@ -52,7 +90,7 @@ Report execute(Context& ctx, const Action& action) {
   auto progress = make_progress(ctx.global);
   Session session{config, ctx.global, *progress, nullptr, current_actor()};
 
-  if (action.needs != Needs::database) {
+  if (action.needs == Needs::nothing || action.needs == Needs::config) {
     Report report;
     report.command = action.name;
     action.run(session, report);
@@ -70,6 +108,9 @@ Report execute(Context& ctx, const Action& action) {
   options.wait_for_lock = ctx.global.wait;
   options.actor = session.actor;
   options.site_code = config.get("site");
+  if (action.needs == Needs::connection) {
+    return execute_on_connection(*connection, action, session, options, database);
+  }
   return run_in_transaction(*connection, options, [&](pqxx::work& tx, Report& report) {
     if (action.check_schema) {
       require_current_schema(tx, database);

@@ -49,6 +49,11 @@ step "imuse-admin families show F0001"
 step "imuse-admin families export --out .quickstart/families-export.csv"
 "${tool[@]}" families export --out "$root/.quickstart/families-export.csv"
 
+step "imuse-admin campaign open config/samples/campaign.yaml --notify   (re-enrolment 2027/2028)"
+"${tool[@]}" campaign open "$root/config/samples/campaign.yaml" --notify
+step "imuse-admin campaign status"
+"${tool[@]}" campaign status
+
 step "imuse-admin db status"
 "${tool[@]}" db status
 
