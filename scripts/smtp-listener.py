@@ -28,9 +28,10 @@ from aiosmtpd.smtp import SMTP, AuthResult
 class Sink:
     """The aiosmtpd handler: applies --reply rules, stores messages, logs events."""
 
-    def __init__(self, out, replies):
+    def __init__(self, out, replies, pipelining):
         self.out = out
         self.replies = replies
+        self.pipelining = pipelining
         os.makedirs(os.path.join(out, "new"), exist_ok=True)
         os.makedirs(os.path.join(out, "tmp"), exist_ok=True)
         # Continue the numbering of a previous run on the same folder (a restarted listener).
@@ -39,6 +40,14 @@ class Sink:
     def event(self, line):
         with open(os.path.join(self.out, "events.log"), "a", encoding="utf-8") as log:
             log.write(line + "\n")
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # aiosmtpd reads commands one by one from its stream, so pipelined commands (RFC 2920)
+        # work; advertise it so that clients use it, unless --no-pipelining.
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     def handle_STARTTLS(self, server, session, envelope):
         self.event("starttls")
@@ -98,6 +107,8 @@ def parse_arguments():
     parser.add_argument("--auth", metavar="USER:PASS", help="require AUTH PLAIN or LOGIN with these credentials")
     parser.add_argument("--reply", action="append", default=[], metavar="RCPT_REGEX=CODE",
                         help="answer CODE (e.g. 451, 550) to RCPT TO addresses matching the regex")
+    parser.add_argument("--no-pipelining", action="store_true",
+                        help="do not advertise PIPELINING (clients then wait for each reply)")
     parser.add_argument("--pid-file")
     args = parser.parse_args()
     replies = []
@@ -116,7 +127,7 @@ def main():
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
     os.makedirs(args.out, exist_ok=True)
-    sink = Sink(args.out, replies)
+    sink = Sink(args.out, replies, not args.no_pipelining)
     context = make_certificate(args.out) if (args.tls or args.implicit_tls) else None
     user, _, password = (args.auth or "").partition(":")
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 
 namespace imuse {
 
@@ -129,7 +130,7 @@ std::vector<std::string> hash_passwords(const std::vector<std::string>& plains, 
   std::mutex mutex;  // guards `error` and calls of `done`
   std::exception_ptr error;
   auto work = [&] {
-    for (std::size_t i = next++; i < plains.size() && !failed; i = next++) {
+    for (std::size_t i = next++; i < plains.size() && !failed && !interrupt_requested(); i = next++) {
       try {
         hashes[i] = hash_password(plains[i], limits);
         if (done) {
@@ -160,6 +161,7 @@ std::vector<std::string> hash_passwords(const std::vector<std::string>& plains, 
   if (error) {
     std::rethrow_exception(error);
   }
+  check_interrupted();  // Ctrl-C stops a long bulk run within one hash per thread
   return hashes;
 }
 

@@ -48,6 +48,7 @@ bool verify_password(std::string_view plain, const std::string& hash);
 
 // hash_password of every element, on `threads` threads (0: one per core); results in input order.
 // `done`, when given, is called (serialised) after each hash, e.g. to advance a progress bar.
+// Interrupted (SIGINT/SIGTERM) once the threads have stopped, after at most one hash each.
 std::vector<std::string> hash_passwords(const std::vector<std::string>& plains, const HashLimits& limits,
                                         unsigned threads, const std::function<void()>& done = {});
 

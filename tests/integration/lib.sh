@@ -93,6 +93,12 @@ run_tests() {
     CURRENT=$t
     before=$FAILURES
     "$t"
+    local status=$?
+    # A test that stops early (e.g. `url=$(school_database x) || return` when the database
+    # cannot be created) has checked nothing: that is a failure, not a pass.
+    if [ "$status" -ne 0 ] && [ "$FAILURES" -eq "$before" ]; then
+      fail "the test stopped early with exit status $status before its checks"
+    fi
     if [ "$FAILURES" -eq "$before" ]; then
       printf 'ok - %s\n' "$t"
       passed=$((passed + 1))

@@ -327,3 +327,31 @@ TEST_CASE("maildir transport: the message lands whole in new/", "[mail]") {
   CHECK(blocked.status == DeliveryStatus::temporary_failure);
   CHECK_FALSE(blocked.reply.empty());
 }
+
+TEST_CASE("smtp transport: with or without PIPELINING, refusals leave the session usable and dots survive",
+          "[mail][smtp]") {
+  for (const bool pipelining : {true, false}) {
+    INFO("pipelining " << pipelining);
+    TempDir dir;
+    const auto out = dir.path() / "sink";
+    std::vector<std::string> options{"--reply", "^later@=451", "--reply", "^nobody@=550"};
+    if (!pipelining) {
+      options.emplace_back("--no-pipelining");
+    }
+    Listener listener(out, options);
+    auto transport = make_smtp_transport(settings_for(listener, out, "none"));
+    // Lines that start with a dot must be doubled on the wire and arrive as written.
+    const std::string raw = "From: <secretariat@emd.example.fr>\r\nSubject: points\r\n\r\n.cache\r\n..deux\r\n.\r\nfin";
+    for (const char* to : {"later@example.com", "nobody@example.com", "a@example.com", "b@example.com"}) {
+      transport->send({"secretariat@emd.example.fr", to}, raw);
+    }
+    const auto last = transport->send({"secretariat@emd.example.fr", "c@example.com"}, raw);
+    CHECK(last.status == DeliveryStatus::sent);
+    transport->close();
+    CHECK(listener.events("connect") == 1);
+    CHECK(listener.events("rejected 451 later@example.com") == 1);
+    CHECK(listener.events("rejected 550 nobody@example.com") == 1);
+    REQUIRE(listener.messages() == 3);
+    CHECK(read_text(out / "new" / "1.eml").find("\r\n\r\n.cache\r\n..deux\r\n.\r\nfin") != std::string::npos);
+  }
+}
