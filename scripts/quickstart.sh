@@ -54,12 +54,28 @@ step "imuse-admin campaign open config/samples/campaign.yaml --notify   (re-enro
 step "imuse-admin campaign status"
 "${tool[@]}" campaign status
 
+step "imuse-admin identifiers assign   (portal login identifiers; one per e-mail address)"
+# Exit 1 means some families were reported (no e-mail, or an e-mail shared with another
+# family): that is the sample school's data, not a failure of the quick start.
+"${tool[@]}" identifiers assign || [ $? -eq 1 ]
+step "imuse-admin identifiers send   (queues one e-mail per family, never twice)"
+"${tool[@]}" identifiers send
+step "imuse-admin passwords generate --all-missing --send   (argon2id hashes; the passwords only in the e-mails)"
+"${tool[@]}" passwords generate --all-missing --send
+step "imuse-admin mail status"
+"${tool[@]}" mail status
+step "imuse-admin mail flush   (delivers the queued e-mails into .quickstart/mail/new/)"
+"${tool[@]}" mail flush
+"${tool[@]}" mail status
+echo "e-mails in .quickstart/mail/new: $(find "$root/.quickstart/mail/new" -type f | wc -l)"
+
 step "imuse-admin db status"
 "${tool[@]}" db status
 
 cat <<MSG
 
-Done. To use the tool against this database:
+Done. The e-mails are files in .quickstart/mail/new/ (one .eml each: open them with any mail
+reader, or read them with less). To use the tool against this database:
   export IMUSE_ADMIN_DATABASE_URL=$IMUSE_ADMIN_DATABASE_URL
   $build/imuse-admin --config config/quickstart.yaml --help
 Stop the database with: scripts/pg.sh stop

@@ -113,9 +113,14 @@ bool is_standalone_tag(std::string_view line) {
          tag.find("}}") == tag.size() - 2;
 }
 
-// The mustache spec removes the whole line of a "standalone" section tag; kainjow 4.1 keeps its
-// line break, which would leave an empty line in the mail wherever a template puts
-// {{#section}} on a line of its own. Drop those lines' blanks and line break, keep the tag.
+// Stands for a removed line break after a standalone tag; erased from the rendered text.
+constexpr char kRemovedBreak = '\x01';
+
+// The mustache spec removes the whole line of a "standalone" section tag. kainjow 4.1 does so
+// only for sections it renders: a skipped section leaves an empty line in the mail, and a tag
+// followed by an empty line loses that line. So the standalone lines are handled here: their
+// blanks and line break are dropped, and the tag is followed by a marker (never a line break),
+// so that kainjow sees no standalone tag at all; the markers are erased after rendering.
 std::string strip_standalone_tags(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -128,6 +133,7 @@ std::string strip_standalone_tags(const std::string& text) {
       const auto first = line.find_first_not_of(" \t");
       const auto last = line.find_last_not_of(" \t\r");
       out.append(line.substr(first, last - first + 1));
+      out += kRemovedBreak;
     } else {
       out.append(text, start, stop - start);
     }
@@ -152,6 +158,7 @@ std::string render_part(const Source& source, const mustache::data& data, bool h
   if (!tmpl.is_valid()) {
     throw ConfigError("mail template " + source.origin + ": " + tmpl.error_message());
   }
+  std::erase(out, kRemovedBreak);
   return out;
 }
 

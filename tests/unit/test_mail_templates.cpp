@@ -163,13 +163,14 @@ TEST_CASE("render_template: a section tag alone on its line leaves no empty line
             "{{#students}}\n"
             "  - {{name}}\n"
             "{{/students}}\n"
+            "\n"
             "Fin {{#site.name}}{{site.name}}{{/site.name}}.\n");
   const Config config = config_with_templates(dir, (dir.path() / "tpl").string());
   auto vars = variables();
   vars["students"] = nlohmann::json::array({{{"name", "Zoé"}}, {{"name", "Léo"}}});
   CHECK(render_template(config, "lines", "", vars).text ==
-        "Bonjour Madame ŒUVRAY,\nÉlèves :\n  - Zoé\n  - Léo\nFin Conservatoire 1.\n");
+        "Bonjour Madame ŒUVRAY,\nÉlèves :\n  - Zoé\n  - Léo\n\nFin Conservatoire 1.\n");
   vars["family"]["civility"] = "";
   vars["students"] = nlohmann::json::array();
-  CHECK(render_template(config, "lines", "", vars).text == "Bonjour,\nÉlèves :\nFin Conservatoire 1.\n");
+  CHECK(render_template(config, "lines", "", vars).text == "Bonjour,\nÉlèves :\n\nFin Conservatoire 1.\n");
 }
