@@ -12,7 +12,7 @@
 
 namespace imuse {
 
-// The portal's limit, "2 Mo": the same 2 MiB as the database's documents_size_limit.
+// The portal's limit, "2 Mo" (the database itself stores up to 20 MiB: migration 0003).
 constexpr std::size_t kDocumentMaxBytes = 2097152;
 
 enum class FileType { unknown, pdf, jpeg, png };

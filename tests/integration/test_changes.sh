@@ -350,18 +350,15 @@ t_reenrolments_create_next_year_enrolments_and_confirm_by_mail() {
 }
 
 t_documents_are_checked_by_their_bytes() {
-  local url good renamed cut refused
+  local url good renamed cut refused big
   url=$(school_copy documents) || { fail "cannot copy the sample school"; return; }
   fresh_smtp || return
   good=$(upload "$url" F0001 "" quotient "$TEST_TMP/quotient.pdf" quotient.pdf application/pdf) || fail "pdf upload"
   renamed=$(upload "$url" F0001 Zoé assurance "$TEST_TMP/photo.png" attestation.pdf application/pdf) || fail "png upload"
   cut=$(upload "$url" F0002 Ève assurance "$TEST_TMP/truncated.pdf" assurance.pdf application/pdf) || fail "cut upload"
   refused=$(upload "$url" F0003 "" rib "$TEST_TMP/quotient.pdf" rib.pdf application/pdf) || fail "rib upload"
-  # A 3 MB file never reaches the office: the database refuses it (documents_size_limit), as
-  # the portal's 2 Mo check does before it.
-  upload "$url" F0004 Lou assurance "$TEST_TMP/scan.jpg" scan.jpg image/jpeg && fail "a 3 MB file was stored"
-  grep -q documents_size_limit "$TEST_TMP/upload.err" || fail "the 3 MB upload failed for another reason: $(cat "$TEST_TMP/upload.err")"
-  expect_eq "$(sql "$url" "SELECT count(*) FROM documents d JOIN students s ON s.id = d.student_id WHERE s.first_name = 'Lou'")" "0"
+  # A 3 MB JPEG that a portal stored without checking the 2 Mo rule: refused at approval.
+  big=$(upload "$url" F0004 Lou assurance "$TEST_TMP/scan.jpg" scan.jpg image/jpeg) || fail "3 MB upload"
   run --database "$url" changes show "$renamed" --json
   expect_eq "$(json '[.details.declared_type, .details.detected_type] | join(" ")')" "application/pdf image/png"
   run --database "$url" changes show "$cut" --json
@@ -371,24 +368,26 @@ t_documents_are_checked_by_their_bytes() {
   expect_rc 0
   run --database "$url" changes approve --kind document --all --json
   expect_rc 0
-  expect_eq "$(json '[.counts.approved, .counts.refused, .counts.mails_queued] | join(" ")')" "2 1 3"
+  expect_eq "$(json '[.counts.approved, .counts.refused, .counts.mails_queued] | join(" ")')" "2 2 4"
   expect_eq "$(sql "$url" "SELECT string_agg(d.file_name || ':' || d.state || ':' || d.content_type, ', ' ORDER BY d.id) FROM documents d")" \
-    "quotient.pdf:valide:application/pdf, attestation.pdf:valide:image/png, assurance.pdf:refuse:application/pdf, rib.pdf:refuse:application/pdf"
+    "quotient.pdf:valide:application/pdf, attestation.pdf:valide:image/png, assurance.pdf:refuse:application/pdf, rib.pdf:refuse:application/pdf, scan.jpg:refuse:image/jpeg"
+  expect_eq "$(sql "$url" "SELECT refusal_reason ~ '2 Mo' FROM documents WHERE file_name = 'scan.jpg'")" "t"
   expect_eq "$(sql "$url" "SELECT refusal_reason FROM documents WHERE file_name = 'rib.pdf'")" "Ce document n'est pas un RIB."
   expect_eq "$(sql "$url" "SELECT refusal_reason ~ 'endommagé ou incomplet' FROM documents WHERE file_name = 'assurance.pdf'")" "t"
-  expect_eq "$(sql "$url" "SELECT string_agg(state, ',' ORDER BY id) FROM pending_changes")" "approved,approved,rejected,rejected"
+  expect_eq "$(sql "$url" "SELECT string_agg(state, ',' ORDER BY id) FROM pending_changes")" "approved,approved,rejected,rejected,rejected"
   flush "$url"
-  expect_eq "$(smtp_count)" "4" "one mail per decision"
+  expect_eq "$(smtp_count)" "5" "one mail per decision"
   out=$(received_json) || { fail "a message does not parse strictly"; return; }
   expect_eq "$(json '[.[].subject] | sort | join(" | ")')" \
-    "Document refusé : Assurance Responsabilité Civile – Ève Œuvray | Document refusé : RIB pour prélèvement | Document validé : Assurance Responsabilité Civile – Zoé Lefèvre | Document validé : Quotient familial"
+    "Document refusé : Assurance Responsabilité Civile – Lou Girard | Document refusé : Assurance Responsabilité Civile – Ève Œuvray | Document refusé : RIB pour prélèvement | Document validé : Assurance Responsabilité Civile – Zoé Lefèvre | Document validé : Quotient familial"
+  expect_eq "$(json '[.[] | select(.subject | test("Lou")) | .text | test("2 Mo")] | .[0]')" "true"
   expect_eq "$(json '[.[] | select(.subject | test("RIB")) | .text | test("Motif : Ce document n.est pas un RIB.")] | .[0]')" "true"
 
   # documents list / get
   run --database "$url" documents list --missing --json
   expect_rc 0
   expect_eq "$(json '[.rows[].file] | join(",")')" \
-    "rib.pdf ($(stat -c %s "$TEST_TMP/quotient.pdf") octets),assurance.pdf ($(stat -c %s "$TEST_TMP/truncated.pdf") octets)"
+    "rib.pdf ($(stat -c %s "$TEST_TMP/quotient.pdf") octets),scan.jpg (3,0 Mo),assurance.pdf ($(stat -c %s "$TEST_TMP/truncated.pdf") octets)"
   run --database "$url" documents list --campaign "$CAMPAIGN" --missing --json
   expect_rc 0
   # Eligible students (enrolled in 2026/2027) owe the assurance; Zoé's is validated.
