@@ -53,6 +53,14 @@ step "imuse-admin campaign open config/samples/campaign.yaml --notify   (re-enro
 "${tool[@]}" campaign open "$root/config/samples/campaign.yaml" --notify
 step "imuse-admin campaign status"
 "${tool[@]}" campaign status
+step "imuse-admin campaign import-responses config/samples/campaign-responses.csv   (paper forms)"
+"${tool[@]}" campaign import-responses "$root/config/samples/campaign-responses.csv"
+step "imuse-admin changes list   (what waits for the office's validation)"
+"${tool[@]}" changes list
+step "imuse-admin changes approve --kind reenrolment --all   (creates the 2027/2028 enrolments)"
+"${tool[@]}" changes approve --kind reenrolment --all
+step "imuse-admin campaign status"
+"${tool[@]}" campaign status
 
 step "imuse-admin identifiers assign   (portal login identifiers; one per e-mail address)"
 # Exit 1 means some families were reported (no e-mail, or an e-mail shared with another
