@@ -5,6 +5,7 @@
 # and the mails a real SMTP listener receives after `mail flush`.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/smtp.sh"
+source "$(dirname "$0")/portal.sh"
 
 SAMPLES="$IMUSE_SOURCE_DIR/config/samples"
 CAMPAIGN=REINS-2027  # target year 2027/2028: the sample enrolments of 2026/2027 re-enrol
@@ -55,19 +56,6 @@ school_copy() {
 
 # --- The portal's side, as docs/schema.md §3.2 describes it -------------------------------
 
-# identity_edit URL REF STUDENT_FIRST_NAME|"" CHANGES_JSON: an identity edit based on the
-# record's current version; prints the pending change's id.
-identity_edit() {
-  if [ -z "$3" ]; then
-    sql "$1" "INSERT INTO pending_changes (kind, family_id, entity, base_version, changes)
-              SELECT 'identity', id, 'family', version, '$4'::jsonb FROM families WHERE external_ref = '$2' RETURNING id"
-  else
-    sql "$1" "INSERT INTO pending_changes (kind, family_id, student_id, entity, base_version, changes)
-              SELECT 'identity', s.family_id, s.id, 'student', s.version, '$4'::jsonb
-              FROM students s JOIN families f ON f.id = s.family_id
-              WHERE f.external_ref = '$2' AND s.first_name = '$3' RETURNING id"
-  fi | head -1
-}
 # reenrol URL STUDENT_FIRST_NAME CHOICE [COURSE...]: the answer of the Réinscription tab;
 # prints the pending change the database opened for it.
 reenrol() {

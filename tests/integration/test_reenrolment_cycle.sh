@@ -47,6 +47,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"  # cd's into a temporary directory
 source "$HERE/smtp.sh"
+source "$HERE/portal.sh"
 
 SAMPLES="$IMUSE_SOURCE_DIR/config/samples"
 SCHOOL_NAME="École de musique et de danse d’Éragny"
@@ -87,19 +88,6 @@ answer() {
                   (SELECT f.site_id FROM students s JOIN families f ON f.id = s.family_id WHERE s.first_name = '$first')" >/dev/null
   done
   sql "$URL" "SELECT id FROM pending_changes WHERE reenrolment_request_id = $request"
-}
-# identity_edit REF STUDENT|"" CHANGES_JSON: an identity edit on the record's current version;
-# prints the pending change's id.
-identity_edit() {
-  if [ -z "$2" ]; then
-    sql "$URL" "INSERT INTO pending_changes (kind, family_id, entity, base_version, changes)
-                SELECT 'identity', id, 'family', version, '$3'::jsonb FROM families WHERE external_ref = '$1' RETURNING id"
-  else
-    sql "$URL" "INSERT INTO pending_changes (kind, family_id, student_id, entity, base_version, changes)
-                SELECT 'identity', s.family_id, s.id, 'student', s.version, '$3'::jsonb
-                FROM students s JOIN families f ON f.id = s.family_id
-                WHERE f.external_ref = '$1' AND s.first_name = '$2' RETURNING id"
-  fi | head -1
 }
 # upload REF STUDENT|"" TYPE_CODE FILE NAME CONTENT_TYPE: the Importer button on an "A fournir"
 # row that `campaign open` created; prints the pending change's id. The SQL goes through a file:
@@ -223,9 +211,9 @@ t_reenrolment_cycle() {
   expect_rc 0
   expect_eq "$(json '[.counts.created, .counts.updated, .counts.unchanged] | map(tostring) | join(" ")')" "1 0 0"
   local fam stu stale
-  fam=$(identity_edit F0001 "" '{"phone_mobile": {"old": "+33612345678", "new": "06 12 34 56 99"}}')
-  stu=$(identity_edit F0005 Capucine '{"birth_date": {"old": "2015-10-17", "new": "18/10/2015"}}')
-  stale=$(identity_edit F0006 "" '{"city": {"old": "Albertville", "new": "Ugine"}}')
+  fam=$(identity_edit "$URL" F0001 "" '{"phone_mobile": {"old": "+33612345678", "new": "06 12 34 56 99"}}')
+  stu=$(identity_edit "$URL" F0005 Capucine '{"birth_date": {"old": "2015-10-17", "new": "18/10/2015"}}')
+  stale=$(identity_edit "$URL" F0006 "" '{"city": {"old": "Albertville", "new": "Ugine"}}')
   local pdf png jpg
   pdf=$(upload F0001 "" assurance "$TEST_TMP/assurance.pdf" assurance.pdf application/pdf) || fail "PDF upload"
   png=$(upload F0001 Zoé droit-image "$TEST_TMP/photo.png" droit-image.pdf application/pdf) || fail "PNG upload"
