@@ -72,3 +72,21 @@ smtp_messages() {
 smtp_events() {
   cat "$SMTP_DIR/events.log" 2>/dev/null
 }
+
+# mail_json FILE...: the messages parsed with Python's strict policy (a malformed header or a
+# defect fails), as a JSON list of {to, name, from_name, subject, text, kind} in the order given.
+mail_json() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+from email import message_from_binary_file, policy
+out = []
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        msg = message_from_binary_file(f, policy=policy.strict)
+    to = msg["To"].addresses[0]
+    out.append({"to": to.addr_spec, "name": to.display_name, "subject": str(msg["Subject"]),
+                "from_name": msg["From"].addresses[0].display_name,
+                "text": msg.get_body(("plain",)).get_content(), "kind": msg.get("X-Imuse-Kind", "")})
+print(json.dumps(out, ensure_ascii=False))
+PY
+}

@@ -62,25 +62,13 @@ outbox_count() { sql "$1" "SELECT count(*) FROM mail_outbox ${2:+WHERE $2}"; }
 # php_verify PLAIN HASH: PHP's password_verify, as the portal runs it (exit 0 = accepted).
 php_verify() { php -r 'exit(password_verify($argv[1], $argv[2]) ? 0 : 1);' -- "$1" "$2"; }
 
-# received_json: every message the listener (or maildir) received, parsed with Python's strict
-# policy (a malformed header or a defect fails), as a JSON list of {to, name, subject, text, kind}.
+# received_json: every message the listener (or maildir) received, parsed strictly (smtp.sh's
+# mail_json), as a JSON list of {to, name, from_name, subject, text, kind}.
 received_json() {
   local files
   if [ -n "$SMTP_PORT" ]; then files=$(smtp_messages); else files=$(find "$TEST_TMP/maildir/new" -type f | sort); fi
   # shellcheck disable=SC2086
-  /usr/bin/python3 - $files <<'PY'
-import json, sys
-from email import message_from_binary_file, policy
-out = []
-for path in sys.argv[1:]:
-    with open(path, "rb") as f:
-        msg = message_from_binary_file(f, policy=policy.strict)
-    to = msg["To"].addresses[0]
-    out.append({"to": to.addr_spec, "name": to.display_name, "subject": str(msg["Subject"]),
-                "from_name": msg["From"].addresses[0].display_name,
-                "text": msg.get_body(("plain",)).get_content(), "kind": msg.get("X-Imuse-Kind", "")})
-print(json.dumps(out, ensure_ascii=False))
-PY
+  mail_json $files
 }
 # password_in_mail ADDRESS: the password in the last message received by ADDRESS.
 password_in_mail() {

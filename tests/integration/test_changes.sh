@@ -93,52 +93,11 @@ PY
 }
 
 # Files a family might upload: a real PDF, a PNG saved as .pdf, a PDF cut short, a 3 MB JPEG.
-/usr/bin/python3 - "$TEST_TMP" <<'PY'
-import os, struct, sys, zlib
-d = sys.argv[1]
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        None, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-text = b"BT /F1 18 Tf 72 770 Td (Attestation de quotient familial) Tj ET"
-objs[3] = b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"
-pdf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-offsets = []
-for i, o in enumerate(objs, 1):
-    offsets.append(len(pdf))
-    pdf += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-xref = len(pdf)
-pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for off in offsets:
-    pdf += b"%010d 00000 n \n" % off
-pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-open(os.path.join(d, "quotient.pdf"), "wb").write(pdf)
-open(os.path.join(d, "truncated.pdf"), "wb").write(pdf[: len(pdf) // 2])
-def chunk(t, data):
-    return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data))
-raw = b"".join(b"\x00" + bytes([x * 8 % 256, 128, 255 - x * 8 % 256]) * 32 for x in range(32))
-png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 2, 0, 0, 0)) + \
-      chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-open(os.path.join(d, "photo.png"), "wb").write(png)
-jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + os.urandom(3 * 1024 * 1024).replace(b"\xff", b"\xfe") + b"\xff\xd9"
-open(os.path.join(d, "scan.jpg"), "wb").write(jpeg)
-PY
+make_upload_files "$TEST_TMP" $((3 * 1024 * 1024))
 
-# received_json: the listener's messages parsed with Python's strict policy (a malformed header
-# or a defect fails), as JSON [{to, subject, text, kind}] in the order received.
-received_json() {
-  # shellcheck disable=SC2046
-  /usr/bin/python3 - $(smtp_messages) <<'PY'
-import json, sys
-from email import message_from_binary_file, policy
-out = []
-for path in sys.argv[1:]:
-    with open(path, "rb") as f:
-        msg = message_from_binary_file(f, policy=policy.strict)
-    out.append({"to": msg["To"].addresses[0].addr_spec, "subject": str(msg["Subject"]),
-                "text": msg.get_body(("plain",)).get_content(), "kind": msg.get("X-Imuse-Kind", "")})
-print(json.dumps(out, ensure_ascii=False))
-PY
-}
+# received_json: the listener's messages parsed strictly (smtp.sh's mail_json).
+# shellcheck disable=SC2046
+received_json() { mail_json $(smtp_messages); }
 flush() { run --database "$1" mail flush; [ "$rc" = 0 ] || fail "mail flush failed"; }
 state_of() { sql "$1" "SELECT state FROM pending_changes WHERE id = $2"; }
 
@@ -177,7 +136,7 @@ t_list_and_show_what_families_submitted() {
   fam=$(identity_edit "$url" F0005 "" '{"phone_mobile": {"old": "+33611111111", "new": "06 11 22 33 44"}}')
   stu=$(identity_edit "$url" F0005 Capucine '{"birth_date": {"old": "2015-10-17", "new": "2015-10-18"}}')
   req=$(reenrol "$url" Zoé courses "Piano 2C1" "Chorale 1er cycle C")
-  doc=$(upload "$url" F0001 "" quotient "$TEST_TMP/quotient.pdf" quotient.pdf application/pdf) || fail "upload refused"
+  doc=$(upload "$url" F0001 "" quotient "$TEST_TMP/attestation.pdf" quotient.pdf application/pdf) || fail "upload refused"
   sql "$url" "UPDATE pending_changes SET submitted_at = now() - interval '10 days' WHERE id = $fam" >/dev/null
   run --database "$url" changes list --json
   expect_rc 0
@@ -341,10 +300,10 @@ t_documents_are_checked_by_their_bytes() {
   local url good renamed cut refused big
   url=$(school_copy documents) || { fail "cannot copy the sample school"; return; }
   fresh_smtp || return
-  good=$(upload "$url" F0001 "" quotient "$TEST_TMP/quotient.pdf" quotient.pdf application/pdf) || fail "pdf upload"
+  good=$(upload "$url" F0001 "" quotient "$TEST_TMP/attestation.pdf" quotient.pdf application/pdf) || fail "pdf upload"
   renamed=$(upload "$url" F0001 Zoé assurance "$TEST_TMP/photo.png" attestation.pdf application/pdf) || fail "png upload"
   cut=$(upload "$url" F0002 Ève assurance "$TEST_TMP/truncated.pdf" assurance.pdf application/pdf) || fail "cut upload"
-  refused=$(upload "$url" F0003 "" rib "$TEST_TMP/quotient.pdf" rib.pdf application/pdf) || fail "rib upload"
+  refused=$(upload "$url" F0003 "" rib "$TEST_TMP/attestation.pdf" rib.pdf application/pdf) || fail "rib upload"
   # A 3 MB JPEG that a portal stored without checking the 2 Mo rule: refused at approval.
   big=$(upload "$url" F0004 Lou assurance "$TEST_TMP/scan.jpg" scan.jpg image/jpeg) || fail "3 MB upload"
   run --database "$url" changes show "$renamed" --json
@@ -375,7 +334,7 @@ t_documents_are_checked_by_their_bytes() {
   run --database "$url" documents list --missing --json
   expect_rc 0
   expect_eq "$(json '[.rows[].file] | join(",")')" \
-    "rib.pdf ($(stat -c %s "$TEST_TMP/quotient.pdf") octets),scan.jpg (3,0 Mo),assurance.pdf ($(stat -c %s "$TEST_TMP/truncated.pdf") octets)"
+    "rib.pdf ($(stat -c %s "$TEST_TMP/attestation.pdf") octets),scan.jpg (3,0 Mo),assurance.pdf ($(stat -c %s "$TEST_TMP/truncated.pdf") octets)"
   run --database "$url" documents list --campaign "$CAMPAIGN" --missing --json
   expect_rc 0
   # Eligible students (enrolled in 2026/2027) owe the assurance; Zoé's is validated.

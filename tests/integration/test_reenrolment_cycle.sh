@@ -113,51 +113,10 @@ upload() {
 }
 
 # The files families upload: a real PDF, a PNG saved as .pdf, a 3 MB JPEG (over the 2 Mo rule).
-/usr/bin/python3 - "$TEST_TMP" <<'PY'
-import os, struct, sys, zlib
-d = sys.argv[1]
-text = b"BT /F1 18 Tf 72 770 Td (Attestation d'assurance) Tj ET"
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-pdf = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-offsets = []
-for i, o in enumerate(objs, 1):
-    offsets.append(len(pdf))
-    pdf += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-xref = len(pdf)
-pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for off in offsets:
-    pdf += b"%010d 00000 n \n" % off
-pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-open(os.path.join(d, "assurance.pdf"), "wb").write(pdf)
-def chunk(t, data):
-    return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data))
-raw = b"".join(b"\x00" + bytes([x * 8 % 256, 128, 255 - x * 8 % 256]) * 32 for x in range(32))
-png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 2, 0, 0, 0)) + \
-      chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-open(os.path.join(d, "photo.png"), "wb").write(png)
-jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + \
-       os.urandom(3 * 1000 * 1000).replace(b"\xff", b"\xfe") + b"\xff\xd9"
-open(os.path.join(d, "certificat.jpg"), "wb").write(jpeg)
-PY
+make_upload_files "$TEST_TMP" 3000000
 
-# received_json FILE...: messages parsed with Python's strict policy (a malformed header or a
-# defect fails), as JSON [{to, subject, text}] in the order given.
-received_json() {
-  /usr/bin/python3 - "$@" <<'PY'
-import json, sys
-from email import message_from_binary_file, policy
-out = []
-for path in sys.argv[1:]:
-    with open(path, "rb") as f:
-        msg = message_from_binary_file(f, policy=policy.strict)
-    out.append({"to": msg["To"].addresses[0].addr_spec, "subject": str(msg["Subject"]),
-                "text": msg.get_body(("plain",)).get_content()})
-print(json.dumps(out, ensure_ascii=False))
-PY
-}
+# received_json FILE...: the messages parsed strictly (smtp.sh's mail_json).
+received_json() { mail_json "$@"; }
 # flush_new: `mail flush`, then $out = the messages the listener received since the last call.
 SEEN=0
 flush_new() {
@@ -215,9 +174,9 @@ t_reenrolment_cycle() {
   stu=$(identity_edit "$URL" F0005 Capucine '{"birth_date": {"old": "2015-10-17", "new": "18/10/2015"}}')
   stale=$(identity_edit "$URL" F0006 "" '{"city": {"old": "Albertville", "new": "Ugine"}}')
   local pdf png jpg
-  pdf=$(upload F0001 "" assurance "$TEST_TMP/assurance.pdf" assurance.pdf application/pdf) || fail "PDF upload"
+  pdf=$(upload F0001 "" assurance "$TEST_TMP/attestation.pdf" assurance.pdf application/pdf) || fail "PDF upload"
   png=$(upload F0001 Zoé droit-image "$TEST_TMP/photo.png" droit-image.pdf application/pdf) || fail "PNG upload"
-  jpg=$(upload M0103 Élise certificat-medical "$TEST_TMP/certificat.jpg" certificat.jpg image/jpeg) || fail "3 MB JPEG upload"
+  jpg=$(upload M0103 Élise certificat-medical "$TEST_TMP/scan.jpg" certificat.jpg image/jpeg) || fail "3 MB JPEG upload"
   # 7 portal answers + 1 paper, 3 identity edits, 3 documents.
   expect_eq "$(sql "$URL" "SELECT string_agg(kind || ':' || n, ' ' ORDER BY kind) FROM
                            (SELECT kind, count(*) n FROM pending_changes WHERE state = 'pending' GROUP BY kind) k")" \
