@@ -42,17 +42,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-say() { printf '%s\n' "$*" >&2; }
-die() {
-  local code=$1
-  shift
-  printf 'bench-import: %s\n' "$*" >&2
-  exit "$code"
-}
-
-usage() {
-  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-}
+BENCH_NAME=bench-import.sh
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 
 # --- options ------------------------------------------------------------------
 
@@ -133,11 +125,7 @@ fi
   die 1 "GNU time (/usr/bin/time) is needed for peak memory: run scripts/install-deps.sh (Debian package 'time')"
 command -v jq >/dev/null 2>&1 || die 1 "jq not found: run scripts/install-deps.sh"
 [[ -x /usr/bin/python3 ]] || die 1 "/usr/bin/python3 not found: run scripts/install-deps.sh"
-psql_bin=""
-for d in /usr/lib/postgresql/*/bin; do
-  [[ -x $d/psql ]] && psql_bin="$d/psql"
-done
-[[ -n $psql_bin ]] || psql_bin=$(command -v psql) || die 1 "psql not found: run scripts/install-deps.sh"
+find_psql
 
 mkdir -p -- "$cache"
 exec 8>>"$cache/lock"
@@ -170,13 +158,7 @@ trap 'say "terminated"; exit 143' TERM
 
 # The binary is copied so that a rebuild during the run cannot change what is measured; the
 # commit is read at the same moment.
-cp -p -- "$bin" "$work/imuse-admin"
-adm="$work/imuse-admin"
-built=$(date -u -r "$adm" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo unknown)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
-  commit+=" (with uncommitted changes)"
-fi
+copy_binary "$bin" "$work"
 : >"$work/empty.yaml"
 export IMUSE_ADMIN_CONFIG="$work/empty.yaml"
 cd "$work"
@@ -270,11 +252,6 @@ record() { # KEY: appends the last timed run
   CPUS[$1]="${CPUS[$1]:-} $T_CPU"
   if ((T_RSS > ${RSS[$1]:-0})); then RSS[$1]=$T_RSS; fi
 }
-median() {
-  tr -s ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; } # KiB -> MB (10^6 bytes)
 
 staging_columns=$(for i in $(seq 1 25); do printf 'c%d text, ' "$i"; done)
 staging_columns=${staging_columns%, }

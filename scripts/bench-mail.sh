@@ -36,14 +36,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-say() { printf '%s\n' "$*" >&2; }
-die() {
-  local code=$1
-  shift
-  printf 'bench-mail: %s\n' "$*" >&2
-  exit "$code"
-}
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+BENCH_NAME=bench-mail.sh
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 
 messages=10000
 reps=1
@@ -90,9 +85,7 @@ for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
 done
 command -v jq >/dev/null 2>&1 || die 1 "jq not found: run scripts/install-deps.sh"
 [[ -x /usr/bin/python3 ]] || die 1 "/usr/bin/python3 not found"
-psql_bin=""
-for d in /usr/lib/postgresql/*/bin; do [[ -x $d/psql ]] && psql_bin="$d/psql"; done
-[[ -n $psql_bin ]] || psql_bin=$(command -v psql) || die 1 "psql not found: run scripts/install-deps.sh"
+find_psql
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/imuse-bench-mail.XXXXXX")
 cluster_started=0
@@ -113,10 +106,7 @@ trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
 
 # A copy, so that a rebuild during the run cannot change what is measured.
-cp -p -- "$bin" "$work/imuse-admin"
-adm="$work/imuse-admin"
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit+=" (with uncommitted changes)"
+copy_binary "$bin" "$work"
 cd "$work"
 
 # --- the attachment and the messages ----------------------------------------------------
@@ -201,12 +191,7 @@ timed() {
   set -e
   read -r T_WALL T_RSS < <(tail -n 1 "$work/time")
 }
-median() {
-  tr -s ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; }
 
 # flush N: a queued database of N messages, then a timed mail flush of it.
 flush() {

@@ -41,14 +41,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-say() { printf '%s\n' "$*" >&2; }
-die() {
-  local code=$1
-  shift
-  printf 'bench-passwords: %s\n' "$*" >&2
-  exit "$code"
-}
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+BENCH_NAME=bench-passwords.sh
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 
 families=10000
 sample=300
@@ -96,9 +91,7 @@ bin="$build/imuse-admin"
 command -v jq >/dev/null 2>&1 || die 1 "jq not found: run scripts/install-deps.sh"
 command -v php >/dev/null 2>&1 || die 1 "php not found: run scripts/install-deps.sh (php-cli)"
 [[ -x /usr/bin/python3 ]] || die 1 "/usr/bin/python3 not found"
-psql_bin=""
-for d in /usr/lib/postgresql/*/bin; do [[ -x $d/psql ]] && psql_bin="$d/psql"; done
-[[ -n $psql_bin ]] || psql_bin=$(command -v psql) || die 1 "psql not found"
+find_psql
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/imuse-bench-passwords.XXXXXX")
 cluster_started=0
@@ -116,10 +109,7 @@ trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
 
-cp -p -- "$bin" "$work/imuse-admin"
-adm="$work/imuse-admin"
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit+=" (with uncommitted changes)"
+copy_binary "$bin" "$work"
 cd "$work"
 
 # The configuration: the given file or the defaults, plus a sender for --send and the thread

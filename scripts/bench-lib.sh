@@ -1,0 +1,39 @@
+# bench-lib.sh: what the benchmark scripts (scripts/bench-*.sh) share. Sourced after
+# `set -euo pipefail`, with BENCH_NAME set to the script's name for its error messages.
+
+# Progress and errors go to stderr; the Markdown report alone goes to stdout.
+say() { printf '%s\n' "$*" >&2; }
+die() {
+  local code=$1
+  shift
+  printf '%s: %s\n' "$BENCH_NAME" "$*" >&2
+  exit "$code"
+}
+# The script's header comment, as its --help.
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+# find_psql: sets psql_bin to the newest PostgreSQL's psql (Debian keeps it out of PATH's
+# versioned directories), else the one on PATH.
+find_psql() {
+  psql_bin=""
+  local d
+  for d in /usr/lib/postgresql/*/bin; do [[ -x $d/psql ]] && psql_bin="$d/psql"; done
+  [[ -n $psql_bin ]] || psql_bin=$(command -v psql) || die 1 "psql not found: run scripts/install-deps.sh"
+}
+
+# copy_binary BIN DIR: copies the binary, so that a rebuild during the run cannot change what
+# is measured; sets adm (the copy), built (its build time) and commit (read at the same moment).
+copy_binary() {
+  cp -p -- "$1" "$2/imuse-admin"
+  adm="$2/imuse-admin"
+  built=$(date -u -r "$adm" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo unknown)
+  commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit+=" (with uncommitted changes)"
+}
+
+# median "V1 V2 ...": the median, two decimals.
+median() {
+  tr -s ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; } # KiB -> MB (10^6 bytes)
