@@ -23,9 +23,15 @@ void register_documents(CLI::App& group, Context& ctx);
 void register_enrolments(CLI::App& group, Context& ctx);
 void register_families(CLI::App& group, Context& ctx);
 void register_identifiers(CLI::App& group, Context& ctx);
+void register_invoices(CLI::App& group, Context& ctx);
 void register_mail(CLI::App& group, Context& ctx);
 void register_passwords(CLI::App& group, Context& ctx);
+void register_payments(CLI::App& group, Context& ctx);
+void register_receipts(CLI::App& group, Context& ctx);
+void register_rentals(CLI::App& group, Context& ctx);
 void register_site(CLI::App& group, Context& ctx);
+// `invoices pdf`, added to the invoices group (commands/billing_pdf.cpp).
+void add_invoices_pdf(CLI::App& invoices, Context& ctx);
 
 inline const CommandGroup kCommandGroups[] = {
     {"campaign", "Open, follow, remind and close re-enrolment campaigns", register_campaign},
@@ -39,8 +45,14 @@ inline const CommandGroup kCommandGroups[] = {
     {"families", "Import, export, list, show, de-duplicate and merge families and their students",
      register_families},
     {"identifiers", "Give families their portal login identifiers and send them by e-mail", register_identifiers},
+    {"invoices", "Bill families from enrolments and rentals, check numbering, print invoice PDFs",
+     register_invoices},
     {"mail", "Deliver the queued e-mails (outbox) and follow their delivery", register_mail},
     {"passwords", "Generate, send and reset portal passwords", register_passwords},
+    {"payments", "Record and import payments (cheque, cash, card, transfer, direct debit, PayFIP)",
+     register_payments},
+    {"receipts", "Print receipt PDFs for recorded payments", register_receipts},
+    {"rentals", "Import and list instrument, room and equipment rentals", register_rentals},
     {"site", "Manage the sites (schools) and their portal URLs", register_site},
 };
 

@@ -37,11 +37,14 @@ PACKAGES=(
   python3-aiosmtpd      # test SMTP listener
   openssl               # self-signed certificate of the test SMTP listener (STARTTLS)
   php-cli               # password_verify() check of the stored argon2id hashes
-  poppler-utils         # pdftotext: checks generated PDFs
+  poppler-utils         # pdftotext, pdftoppm: checks generated PDFs
+  qpdf                  # qpdf --check: structure of generated PDFs
   libxml2-utils         # xmllint: checks XML exports
   jq                    # parses --json output
   # benchmarks
   hyperfine
+  python3-reportlab     # scripts/bench-pdf.sh baseline (same invoice with ReportLab)
+  wkhtmltopdf           # scripts/bench-pdf.sh baseline (HTML engine), on a sample
   time                  # GNU time: peak RSS (%M) in scripts/bench-import.sh
   postfix               # smtp-sink and smtp-source (scripts/bench-mail.sh); no service is started
 )

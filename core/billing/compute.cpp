@@ -1,0 +1,3 @@
+#include "billing/compute.hpp"
+
+namespace imuse {}

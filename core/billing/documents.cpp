@@ -1,0 +1,3 @@
+#include "billing/documents.hpp"
+
+namespace imuse {}

@@ -1,0 +1,4 @@
+#pragma once
+// Invoice and receipt contents read from the database for the PDFs.
+
+namespace imuse {}

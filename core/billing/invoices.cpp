@@ -1,0 +1,3 @@
+#include "billing/invoices.hpp"
+
+namespace imuse {}

@@ -1,0 +1,3 @@
+#include "billing/payments.hpp"
+
+namespace imuse {}

@@ -1,0 +1,4 @@
+#pragma once
+// payments record / import / list / cancel on the database.
+
+namespace imuse {}

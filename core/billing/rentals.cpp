@@ -1,0 +1,3 @@
+#include "billing/rentals.hpp"
+
+namespace imuse {}

@@ -1,0 +1,4 @@
+#pragma once
+// rentals import / list.
+
+namespace imuse {}

@@ -1,0 +1,3 @@
+#include "billing/statement.hpp"
+
+namespace imuse {}

@@ -1,0 +1,4 @@
+#pragma once
+// The family ledger (relevé) as the portal shows it.
+
+namespace imuse {}

@@ -1,0 +1,3 @@
+#include "billing/tariffs.hpp"
+
+namespace imuse {}

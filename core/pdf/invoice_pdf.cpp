@@ -1,0 +1,3 @@
+#include "pdf/invoice_pdf.hpp"
+
+namespace imuse {}

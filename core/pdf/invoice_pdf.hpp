@@ -1,0 +1,4 @@
+#pragma once
+// Invoice and receipt PDFs rendered with PoDoFo.
+
+namespace imuse {}
