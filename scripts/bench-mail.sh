@@ -183,14 +183,48 @@ printf 'mail:\n  transport: smtp\n  from: %s\n  from_name: "%s"\n  reply_to: acc
 
 # --- measuring ---------------------------------------------------------------------------
 
-# timed CMD...: runs CMD under GNU time; sets T_RC, T_WALL (s), T_RSS (KiB).
+# CPU ticks (user + system) used so far by a process and, when $2 is 1, by its children too:
+# the live ones, plus the exited ones it reaped (cutime/cstime). PostgreSQL's backends are the
+# postmaster's children.
+cpu_ticks() {
+  local pid=$1 tree=${2:-0} total=0 child f
+  [[ -r /proc/$pid/stat ]] || { echo 0; return; }
+  # Fields after the command name: 14 utime, 15 stime, 16 cutime, 17 cstime (1-based).
+  read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat")
+  total=$((f[11] + f[12]))
+  if ((tree)); then
+    total=$((total + f[13] + f[14]))
+    for child in $(pgrep -P "$pid"); do
+      read -r -a f < <(sed 's/^.*) //' "/proc/$child/stat" 2>/dev/null || echo "")
+      ((${#f[@]} > 13)) && total=$((total + f[11] + f[12]))
+    done
+  fi
+  echo "$total"
+}
+postmaster_pid() { head -n 1 "$pg_dir/data/postmaster.pid"; }
+ticks_per_second=$(getconf CLK_TCK)
+
+# timed CMD...: runs CMD under GNU time; sets T_RC, T_WALL (s), T_RSS (KiB), T_CPU (client's
+# user + system seconds), T_PG_CPU and T_SINK_CPU (seconds the PostgreSQL cluster and the sink
+# used meanwhile).
 timed() {
+  local pg0 sink0 pm
+  pm=$(postmaster_pid)
+  pg0=$(cpu_ticks "$pm" 1)
+  sink0=$(cpu_ticks "$sink_pid")
   set +e
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$work/out" 2>"$work/err"
   T_RC=$?
   set -e
-  read -r T_WALL T_RSS < <(tail -n 1 "$work/time")
+  local user sys
+  read -r T_WALL T_RSS user sys < <(tail -n 1 "$work/time")
+  T_CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  T_PG_CPU=$(awk -v a="$pg0" -v b="$(cpu_ticks "$pm" 1)" -v t="$ticks_per_second" 'BEGIN { printf "%.2f", (b - a) / t }')
+  T_SINK_CPU=$(awk -v a="$sink0" -v b="$(cpu_ticks "$sink_pid")" -v t="$ticks_per_second" 'BEGIN { printf "%.2f", (b - a) / t }')
 }
+declare -A CPUS=()
+# cpu_of KEY: keeps the CPU seconds of the last timed run under KEY (the last repetition wins).
+cpu_of() { CPUS[$1]="$T_CPU $T_PG_CPU $T_SINK_CPU"; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 # flush N: a queued database of N messages, then a timed mail flush of it.
@@ -234,14 +268,17 @@ say "benchmark: $messages messages of $size bytes, $reps run(s) each, smtp-sink 
 flush_rss=0
 for ((rep = 1; rep <= reps; rep++)); do
   flush "$messages"
+  cpu_of a
   WALLS[a]+=" $T_WALL"
   ((T_RSS > flush_rss)) && flush_rss=$T_RSS
   timed /usr/bin/python3 "$work/send-smtplib.py" "$messages" "$port" "$work/facture.pdf"
   ((T_RC == 0)) || die 1 "smtplib run failed: $(tail -n 5 "$work/err")"
+  cpu_of b
   WALLS[b]+=" $T_WALL"
   say "  (b) smtplib, $messages messages: $T_WALL s"
   timed /usr/sbin/smtp-source -d -m "$messages" -s 1 -l "$size" -f "$FROM" -t famille@example.org 127.0.0.1:"$port"
   ((T_RC == 0)) || die 1 "smtp-source failed: $(tail -n 5 "$work/err")"
+  cpu_of c
   WALLS[c]+=" $T_WALL"
   say "  (c) smtp-source, $messages messages: $T_WALL s"
 done
@@ -270,6 +307,17 @@ $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 | (a) \`imuse-admin mail flush\` | $messages | $wa | $ra | $(mb "$flush_rss") MB |
 | (b) Python \`smtplib\`, one connection | $messages | $wb | $rb | |
 | (c) \`smtp-source -d -s 1\` (floor) | $messages | $wc | $rc | |
+
+CPU seconds used during the last run of each client, per process (the client itself, the whole
+PostgreSQL cluster, smtp-sink), and per message for all three together:
+
+| Client | Client CPU (s) | PostgreSQL CPU (s) | smtp-sink CPU (s) | Total ms/message |
+|---|---:|---:|---:|---:|
+$(for k in a b c; do
+  read -r c p k2 <<<"${CPUS[$k]}"
+  label=$([[ $k == a ]] && echo '(a) `mail flush`' || ([[ $k == b ]] && echo '(b) smtplib' || echo '(c) smtp-source'))
+  awk -v l="$label" -v c="$c" -v p="$p" -v s="$k2" -v n="$messages" 'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.3f |\n", l, c, p, s, 1000 * (c + p + s) / n }'
+done)
 
 | Target | Measured | Verdict |
 |---|---:|---|

@@ -89,13 +89,32 @@ std::string short_libpq_reason(const std::string& message) {
   return line.empty() ? "unknown error" : line;
 }
 
-std::unique_ptr<pqxx::connection> connect_database(const Config& config, const std::string& application_name) {
-  const DatabaseTarget target = database_target(config);
-  // libpq reads these itself; the configuration only fills what the user did not set.
+namespace {
+
+// libpq reads these itself; the configuration only fills what the user did not set.
+DatabaseTarget prepare_connection(const Config& config, const std::string& application_name) {
   const std::string timeout = config.get("database.connect_timeout");
   const bool configured = config.setting("database.connect_timeout").source != ValueSource::default_value;
   setenv("PGCONNECT_TIMEOUT", timeout.c_str(), configured ? 1 : 0);
   setenv("PGAPPNAME", application_name.c_str(), 1);
+  return database_target(config);
+}
+
+}  // namespace
+
+LibpqConnection connect_libpq(const Config& config, const std::string& application_name) {
+  const DatabaseTarget target = prepare_connection(config, application_name);
+  LibpqConnection c(PQconnectdb(target.conninfo.c_str()));
+  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+    const std::string reason = c ? PQerrorMessage(c.get()) : "out of memory";
+    throw ServiceUnavailable("cannot connect to " + target.description + " (" + target.source +
+                             "): " + short_libpq_reason(reason));
+  }
+  return c;
+}
+
+std::unique_ptr<pqxx::connection> connect_database(const Config& config, const std::string& application_name) {
+  const DatabaseTarget target = prepare_connection(config, application_name);
   try {
     return std::make_unique<pqxx::connection>(target.conninfo);
   } catch (const pqxx::broken_connection& e) {

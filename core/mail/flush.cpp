@@ -10,6 +10,7 @@
 #include <future>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -45,11 +46,6 @@ struct Pending {
 };
 
 enum class Stop { drained, limit, hourly, interrupted, unavailable };
-
-std::string domain_of(const std::string& address) {
-  const auto at = address.rfind('@');
-  return at == std::string::npos ? "localhost" : address.substr(at + 1);
-}
 
 std::string id_array(const std::vector<std::int64_t>& ids) {
   std::string text = "{";
@@ -184,21 +180,68 @@ class Recorder {
   bool done_ = false;
 };
 
-// Claims up to `n` due messages (committed), gives each a Message-ID it keeps on retries,
-// and loads their attachments.
-std::vector<Pending> claim(pqxx::connection& c, const Config& config, const std::string& claimed_by, std::int64_t n) {
+// A big-endian integer of a binary result (int8 here).
+std::int64_t read_int8(const char* bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) {
+    v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  }
+  return static_cast<std::int64_t>(v);
+}
+
+// Loads the attachments of `batch` in binary format. In text format PostgreSQL hex-encodes a
+// bytea: for a 20 KB PDF that costs the server more CPU than everything else it does for the
+// message (0.24 ms of 0.61 ms measured), and the client a decoding pass. libpqxx 6.4 reads text
+// results only, hence this one query through libpq, on the claims' own libpq connection.
+void load_attachments(PGconn* conn, std::vector<Pending>& batch) {
+  std::map<std::int64_t, std::size_t> index;
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    index[batch[i].id] = i;
+    ids.push_back(batch[i].id);
+  }
+  const std::string array = id_array(ids);
+  const char* values[] = {array.c_str()};
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(
+      PQexecParams(conn,
+                   "SELECT outbox_id, file_name, content_type, content FROM mail_outbox_attachments "
+                   "WHERE outbox_id = ANY($1::bigint[]) ORDER BY outbox_id, position",
+                   1, nullptr, values, nullptr, nullptr, 1),
+      &PQclear);
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    throw std::runtime_error("mail flush: reading attachments failed: " + std::string(PQerrorMessage(conn)));
+  }
+  const int rows = PQntuples(result.get());
+  for (int r = 0; r < rows; ++r) {
+    auto text = [&](int col) { return std::string(PQgetvalue(result.get(), r, col), PQgetlength(result.get(), r, col)); };
+    if (PQgetlength(result.get(), r, 0) != 8) {
+      throw std::runtime_error("mail flush: unexpected binary outbox_id");
+    }
+    const std::int64_t id = read_int8(PQgetvalue(result.get(), r, 0));
+    batch[index.at(id)].message.attachments.push_back({text(1), text(2), text(3)});
+  }
+}
+
+// Claims up to `n` due messages (committed), gives each a Message-ID it keeps on retries (in
+// the same UPDATE), and loads their attachments.
+std::vector<Pending> claim(pqxx::connection& c, PGconn* files, const Config& config, const std::string& claimed_by,
+                           std::int64_t n) {
   pqxx::work tx(c, "mail flush claim");
+  // Message-ID: 122 random bits (a UUID's), the time, and the sender's domain, as
+  // make_message_id writes it.
   const auto rows = tx.exec_params(
-      "UPDATE mail_outbox m SET state = 'sending', claimed_at = now(), claimed_by = $1 "
+      "UPDATE mail_outbox m SET state = 'sending', claimed_at = now(), claimed_by = $1, "
+      "       message_id = COALESCE(m.message_id, '<' || replace(gen_random_uuid()::text, '-', '') || '.' "
+      "           || extract(epoch FROM now())::bigint || '@' "
+      "           || COALESCE(NULLIF(split_part(COALESCE(m.from_address, $3), '@', -1), ''), 'localhost') || '>') "
       "FROM (SELECT id FROM mail_outbox WHERE state = 'queued' AND next_attempt_at <= now() "
       "      ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c "
       "WHERE m.id = c.id "
       "RETURNING m.id, m.attempts, m.from_address, m.from_name, m.reply_to, m.to_address, m.to_name, m.subject, "
       "          m.body_text, m.body_html, m.headers::text, m.message_id",
-      claimed_by, n);
+      claimed_by, n, config.get("mail.from"));
   std::vector<Pending> batch;
   batch.reserve(rows.size());
-  nlohmann::json new_ids = nlohmann::json::array();
   for (const auto& r : rows) {
     Pending p;
     p.id = r[0].as<std::int64_t>();
@@ -214,38 +257,16 @@ std::vector<Pending> claim(pqxx::connection& c, const Config& config, const std:
     for (const auto& [name, value] : headers.items()) {
       m.extra_headers.emplace_back(name, value.get<std::string>());
     }
-    if (r[11].is_null()) {
-      m.message_id = make_message_id(domain_of(m.from.email));
-      new_ids.push_back({{"id", p.id}, {"mid", m.message_id}});
-    } else {
-      m.message_id = r[11].as<std::string>();
-    }
+    m.message_id = r[11].as<std::string>();
     batch.push_back(std::move(p));
   }
-  std::sort(batch.begin(), batch.end(), [](const Pending& a, const Pending& b) { return a.id < b.id; });
-  if (!new_ids.empty()) {
-    tx.exec_params0(
-        "UPDATE mail_outbox m SET message_id = x.mid FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, mid text) "
-        "WHERE m.id = x.id",
-        new_ids.dump());
-  }
-  if (!batch.empty()) {
-    std::map<std::int64_t, std::size_t> index;
-    std::vector<std::int64_t> ids;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      index[batch[i].id] = i;
-      ids.push_back(batch[i].id);
-    }
-    const auto files = tx.exec_params(
-        "SELECT outbox_id, file_name, content_type, content FROM mail_outbox_attachments "
-        "WHERE outbox_id = ANY($1::bigint[]) ORDER BY outbox_id, position",
-        id_array(ids));
-    for (const auto& f : files) {
-      batch[index.at(f[0].as<std::int64_t>())].message.attachments.push_back(
-          {f[1].as<std::string>(), f[2].as<std::string>(), pqxx::binarystring(f[3]).str()});
-    }
-  }
   tx.commit();
+  std::sort(batch.begin(), batch.end(), [](const Pending& a, const Pending& b) { return a.id < b.id; });
+  // Attachments never change once queued, and claimed rows are ours: reading them after the
+  // commit, on the other connection, is safe.
+  if (!batch.empty()) {
+    load_attachments(files, batch);
+  }
   return batch;
 }
 
@@ -406,6 +427,7 @@ void flush_outbox(pqxx::connection& connection, const Config& config, Transport&
   // this one by the recorder. The SMTP dialogue alone stays on the critical path.
   const auto claims = connect_database(config, "imuse-admin mail flush (claims)");
   pqxx::nontransaction(*claims, "mail flush setup").exec0("SET synchronous_commit = off");
+  const auto files = connect_libpq(config, "imuse-admin mail flush (attachments)");
   const long max_attempts = config.get_int("mail.max_attempts");
   const auto interval =
       options.rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options.rate))
@@ -420,7 +442,7 @@ void flush_outbox(pqxx::connection& connection, const Config& config, Transport&
       return {};
     }
     requested += asked;
-    return std::async(std::launch::async, [&, n = asked] { return claim(*claims, config, options.claimed_by, n); });
+    return std::async(std::launch::async, [&, n = asked] { return claim(*claims, files.get(), config, options.claimed_by, n); });
   };
   auto next_slot = Clock::now();
   int failures_in_a_row = 0;
