@@ -1,19 +1,13 @@
 // imuse-admin changes list|show|approve|reject
 #include <memory>
 
+#include "commands/common.hpp"
 #include "changes/changes.hpp"
 #include "cli/commands.hpp"
 
 namespace imuse::cli {
 
 namespace {
-
-// Reading and --all filter on a site only when --site says so (the configured default site is
-// where imported rows go, not a limit on what the office sees).
-std::string filter_site(const Session& s) {
-  const auto& site = s.config.setting("site");
-  return site.source == ValueSource::command_line ? site.value : std::string();
-}
 
 struct ListOptions {
   std::string kind;

@@ -1,18 +1,13 @@
 // imuse-admin documents list|get
 #include <memory>
 
+#include "commands/common.hpp"
 #include "changes/documents.hpp"
 #include "cli/commands.hpp"
 
 namespace imuse::cli {
 
 namespace {
-
-// Filter on a site only when --site says so, as the other reading commands do.
-std::string filter_site(const Session& s) {
-  const auto& site = s.config.setting("site");
-  return site.source == ValueSource::command_line ? site.value : std::string();
-}
 
 struct DocumentsArgs {
   bool missing = false;

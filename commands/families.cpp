@@ -1,6 +1,9 @@
-// imuse-admin families import|export|list|show
+// imuse-admin families import|export|list|show|duplicates|merge|statement|billing
+#include <iostream>
 #include <memory>
 
+#include "commands/common.hpp"
+#include "billing/statement.hpp"
 #include "cli/commands.hpp"
 #include "commands/flat_options.hpp"
 #include "families/families.hpp"
@@ -8,17 +11,12 @@
 #include "import/families_export.hpp"
 #include "import/families_import.hpp"
 #include "util/error.hpp"
+#include "util/french.hpp"
+#include "util/schedule.hpp"
 
 namespace imuse::cli {
 
 namespace {
-
-// Reading commands filter on a site only when --site says so; the configured default site is
-// where imported rows without a site go, not a limit on what the office sees.
-std::string filter_site(const Session& s) {
-  const auto& site = s.config.setting("site");
-  return site.source == ValueSource::command_line ? site.value : std::string();
-}
 
 struct ImportOptions {
   FlatImportArgs common;
@@ -141,6 +139,73 @@ void add_duplicates(CLI::App& group, Context& ctx) {
   });
 }
 
+// `families statement` and `families billing`: the family's ledgers and billing settings.
+void add_billing(CLI::App& group, Context& ctx) {
+  auto st = std::make_shared<StatementOptions>();
+  auto* statement = group.add_subcommand(
+      "statement", "Show a family's ledgers as the portal does: invoices, payments, totals and what is left to pay");
+  statement->add_option("ID", st->family, "Family id, login identifier or reference (Réf famille)")->required();
+  statement->add_option("--year", st->school_year, "Only this school year, e.g. 2026/2027 (default: every year)");
+  statement->add_option("--ledger", st->ledger, "tuition (cotisations) or rental (locations); default: both")
+      ->check(CLI::IsMember({"tuition", "rental"}));
+  statement->callback([st, &ctx] {
+    StatementOptions options = *st;
+    if (!options.school_year.empty()) {
+      options.school_year = school_year_option(options.school_year);
+    }
+    ctx.select(Action{"families statement", Needs::database, false, true, [options](Session& s, Report& r) {
+                        StatementOptions run = options;
+                        run.site = s.config.get("site");
+                        const Statement result = family_statement(*s.tx, run);
+                        if (s.global.json) {
+                          std::cout << statement_json(result).dump(2, ' ', false,
+                                                                   nlohmann::json::error_handler_t::replace)
+                                    << '\n';
+                        } else {
+                          write_statement_text(std::cout, result);
+                        }
+                        r.wrote_stdout = true;
+                      }});
+  });
+
+  struct BillingArgs {
+    std::string family;
+    int schedule = 0;
+    std::string resident;
+    std::string quotient;
+  };
+  auto b = std::make_shared<BillingArgs>();
+  auto* billing = group.add_subcommand(
+      "billing", "Show a family's billing settings (payment schedule, resident, family quotient); set them with options");
+  billing->add_option("ID", b->family, "Family id, login identifier or reference (Réf famille)")->required();
+  billing->add_option("--schedule", b->schedule, "Payment in 1, 2 or 3 instalments, or 9 monthly direct debits")
+      ->check(CLI::IsMember({1, 2, 3, 9}));
+  billing->add_option("--resident", b->resident, "yes, no, or auto (unknown: decided from the address)")
+      ->check(CLI::IsMember({"yes", "no", "auto"}));
+  billing->add_option("--quotient", b->quotient, "Family quotient (a whole number such as 820), or none");
+  billing->callback([b, &ctx] {
+    BillingSettings settings;
+    if (b->schedule != 0) {
+      settings.schedule = b->schedule;
+    }
+    if (!b->resident.empty()) {
+      settings.resident = b->resident;
+    }
+    if (!b->quotient.empty()) {
+      if (b->quotient != "none" && !parse_euros_integer(b->quotient)) {
+        throw CLI::ValidationError("--quotient", "expected a whole number such as 820, or none, got \"" +
+                                                     b->quotient + "\"");
+      }
+      settings.quotient = b->quotient;
+    }
+    const bool change = settings.schedule || settings.resident || settings.quotient;
+    const std::string family = b->family;
+    ctx.select(Action{"families billing", Needs::database, change, true, [family, settings](Session& s, Report& r) {
+                        family_billing(*s.tx, family, s.config.get("site"), settings, s.actor, r);
+                      }});
+  });
+}
+
 }  // namespace
 
 void register_families(CLI::App& group, Context& ctx) {
@@ -148,6 +213,7 @@ void register_families(CLI::App& group, Context& ctx) {
   add_export(group, ctx);
   add_lookups(group, ctx);
   add_duplicates(group, ctx);
+  add_billing(group, ctx);
 }
 
 }  // namespace imuse::cli

@@ -40,7 +40,7 @@ inline void add_flat_import_options(CLI::App* cmd, FlatImportArgs& o, const std:
                   "abort (default): nothing is written; skip: import the valid rows and write the others to the "
                   "reject file (exit 1)")
       ->check(CLI::IsMember({"abort", "skip"}));
-  cmd->add_option("--rejects", o.rejects, "Reject file for --on-error skip (default: FILE.rejects.csv)");
+  cmd->add_option("--rejects", o.rejects, "Reject file for --on-error skip (default: next to the input, NAME.rejects.csv for NAME.csv)");
 }
 
 // The checked options; CLI::ValidationError (exit 64) for combinations that cannot work.

@@ -1,19 +1,13 @@
 // imuse-admin identifiers assign|send
 #include <memory>
 
+#include "commands/common.hpp"
 #include "accounts/accounts.hpp"
 #include "cli/commands.hpp"
 
 namespace imuse::cli {
 
 namespace {
-
-// Commands filter on a site only when --site says so on the command line; the configured
-// default site is not a limit on what they cover.
-std::string filter_site(const Session& s) {
-  const auto& site = s.config.setting("site");
-  return site.source == ValueSource::command_line ? site.value : std::string();
-}
 
 struct IdentifiersOptions {
   std::int64_t family_id = 0;

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "commands/common.hpp"
 #include "accounts/accounts.hpp"
 #include "cli/commands.hpp"
 #include "util/error.hpp"
@@ -12,11 +13,6 @@
 namespace imuse::cli {
 
 namespace {
-
-std::string filter_site(const Session& s) {
-  const auto& site = s.config.setting("site");
-  return site.source == ValueSource::command_line ? site.value : std::string();
-}
 
 struct GenerateArgs {
   std::int64_t family_id = 0;

@@ -37,3 +37,46 @@ median() {
     if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; } # KiB -> MB (10^6 bytes)
+
+# start_work NAME: makes the scratch folder $work (under $TMPDIR) and installs the traps. At
+# exit — normal, error or Ctrl-C — bench_cleanup_hook runs when the script defines one, the
+# benchmark cluster is stopped if this run started it (cluster_started=1; the script's `pg`
+# function and $pg_dir), and $work is removed.
+start_work() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/imuse-$1.XXXXXX")
+  cluster_started=0
+  trap bench_cleanup EXIT
+  trap 'say "interrupted"; exit 130' INT
+  trap 'say "terminated"; exit 143' TERM
+}
+bench_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if declare -F bench_cleanup_hook >/dev/null; then bench_cleanup_hook || true; fi
+  if ((cluster_started)); then
+    say "stopping the benchmark cluster ($pg_dir)"
+    pg stop >/dev/null 2>&1 || say "warning: could not stop it: IMUSE_PG_DIR=$pg_dir scripts/pg.sh stop"
+  fi
+  rm -rf -- "$work"
+  exit "$rc"
+}
+
+# bench_cluster NAME: sets build (IMUSE_BUILD_DIR, default build) and pg_dir (IMUSE_BENCH_PG_DIR,
+# default $TMPDIR/imuse-admin-NAME-pg) as absolute paths, clears libpq's environment so that
+# nothing reaches another server, and defines pg (scripts/pg.sh on that cluster). With
+# clean=1 (--clean) it stops and removes the cluster, and exits.
+bench_cluster() {
+  build=${IMUSE_BUILD_DIR:-build}
+  [[ $build == /* ]] || build="$root/$build"
+  pg_dir=${IMUSE_BENCH_PG_DIR:-${TMPDIR:-/tmp}/imuse-admin-$1-pg}
+  [[ $pg_dir == /* ]] || pg_dir="$PWD/$pg_dir"
+  unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGPASSWORD PGOPTIONS IMUSE_ADMIN_DATABASE_URL \
+    IMUSE_PG_OPTIONS
+  pg() { IMUSE_PG_DIR=$pg_dir bash "$root/scripts/pg.sh" "$@"; }
+  if ((${clean:-0})); then
+    pg stop || true
+    rm -rf -- "$pg_dir"
+    say "removed $pg_dir"
+    exit 0
+  fi
+}

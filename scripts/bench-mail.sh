@@ -87,23 +87,9 @@ command -v jq >/dev/null 2>&1 || die 1 "jq not found: run scripts/install-deps.s
 [[ -x /usr/bin/python3 ]] || die 1 "/usr/bin/python3 not found"
 find_psql
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/imuse-bench-mail.XXXXXX")
-cluster_started=0
 sink_pid=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [[ -z $sink_pid ]] || kill "$sink_pid" 2>/dev/null || true
-  if ((cluster_started)); then
-    say "stopping the benchmark cluster ($pg_dir)"
-    pg stop >/dev/null 2>&1 || say "warning: could not stop the cluster: IMUSE_PG_DIR=$pg_dir scripts/pg.sh stop"
-  fi
-  rm -rf -- "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+bench_cleanup_hook() { [[ -z $sink_pid ]] || kill "$sink_pid" 2>/dev/null; }
+start_work bench-mail
 
 # A copy, so that a rebuild during the run cannot change what is measured.
 copy_binary "$bin" "$work"

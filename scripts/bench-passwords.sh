@@ -71,19 +71,7 @@ done
 [[ $sample =~ ^[1-9][0-9]*$ ]] || die 64 "--sample must be a whole number, at least 1"
 [[ $seed =~ ^[0-9]+$ ]] || die 64 "--seed must be a whole number"
 
-build=${IMUSE_BUILD_DIR:-build}
-[[ $build == /* ]] || build="$root/$build"
-pg_dir=${IMUSE_BENCH_PG_DIR:-${TMPDIR:-/tmp}/imuse-admin-bench-passwords-pg}
-[[ $pg_dir == /* ]] || pg_dir="$PWD/$pg_dir"
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGPASSWORD PGOPTIONS IMUSE_ADMIN_DATABASE_URL IMUSE_PG_OPTIONS
-pg() { IMUSE_PG_DIR=$pg_dir bash "$root/scripts/pg.sh" "$@"; }
-
-if ((clean)); then
-  pg stop || true
-  rm -rf -- "$pg_dir"
-  say "removed $pg_dir"
-  exit 0
-fi
+bench_cluster bench-passwords
 
 bin="$build/imuse-admin"
 [[ -x $bin ]] || die 1 "no imuse-admin binary at $bin: build it first (cmake -S . -B build && cmake --build build -j2)"
@@ -93,21 +81,7 @@ command -v php >/dev/null 2>&1 || die 1 "php not found: run scripts/install-deps
 [[ -x /usr/bin/python3 ]] || die 1 "/usr/bin/python3 not found"
 find_psql
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/imuse-bench-passwords.XXXXXX")
-cluster_started=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if ((cluster_started)); then
-    say "stopping the benchmark cluster ($pg_dir)"
-    pg stop >/dev/null 2>&1 || say "warning: could not stop it: IMUSE_PG_DIR=$pg_dir scripts/pg.sh stop"
-  fi
-  rm -rf -- "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+start_work bench-passwords
 
 copy_binary "$bin" "$work"
 cd "$work"

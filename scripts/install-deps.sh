@@ -17,6 +17,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev # PostgreSQL client
   libcurl4-openssl-dev ca-certificates # HTTP(S) and SMTP client, CA roots
   libpodofo-dev         # PDF generation
+  zlib1g-dev            # PDF stream compression (core/pdf)
   libyaml-cpp-dev       # configuration files
   libspdlog-dev libfmt-dev # logging and formatting
   libsodium-dev         # password hashing, secrets

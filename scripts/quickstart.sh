@@ -62,6 +62,26 @@ step "imuse-admin changes approve --kind reenrolment --all   (creates the 2027/2
 step "imuse-admin campaign status"
 "${tool[@]}" campaign status
 
+step "imuse-admin rentals import config/samples/rentals.csv   (instruments, rooms, equipment)"
+"${tool[@]}" rentals import "$root/config/samples/rentals.csv"
+step "imuse-admin invoices generate --year 2026/2027 --date 2026-09-15   (tariffs: config/samples/tariffs.yaml)"
+# Issued on a fixed date so that every schedule keeps its due dates; a second run bills nothing.
+"${tool[@]}" invoices generate --year 2026/2027 --date 2026-09-15
+step "imuse-admin invoices list --year 2026/2027"
+"${tool[@]}" invoices list --year 2026/2027
+step "imuse-admin --site CONS1 payments import config/samples/payments.csv --on-error skip   (a bank statement)"
+# Exit 1: the statement's last line names no invoice; it goes to the reject file, by design.
+"${tool[@]}" --site CONS1 payments import "$root/config/samples/payments.csv" --on-error skip \
+  --rejects "$root/.quickstart/payments.rejects.csv" || [ $? -eq 1 ]
+step "imuse-admin families statement F0001 --year 2026/2027   (the ledger the portal shows)"
+"${tool[@]}" families statement F0001 --year 2026/2027
+step "imuse-admin invoices check"
+"${tool[@]}" invoices check
+step "imuse-admin invoices pdf --year 2026/2027 --out .quickstart/invoices"
+"${tool[@]}" invoices pdf --year 2026/2027 --out "$root/.quickstart/invoices"
+step "imuse-admin receipts pdf --year 2026/2027 --out .quickstart/receipts"
+"${tool[@]}" receipts pdf --year 2026/2027 --out "$root/.quickstart/receipts"
+
 step "imuse-admin identifiers assign   (portal login identifiers; one per e-mail address)"
 # Exit 1 means some families were reported (no e-mail, or an e-mail shared with another
 # family): that is the sample school's data, not a failure of the quick start.
@@ -83,7 +103,8 @@ step "imuse-admin db status"
 cat <<MSG
 
 Done. The e-mails are files in .quickstart/mail/new/ (one .eml each: open them with any mail
-reader, or read them with less). To use the tool against this database:
+reader, or read them with less); the invoices and receipts are PDFs in .quickstart/invoices/
+and .quickstart/receipts/. To use the tool against this database:
   export IMUSE_ADMIN_DATABASE_URL=$IMUSE_ADMIN_DATABASE_URL
   $build/imuse-admin --config config/quickstart.yaml --help
 Stop the database with: scripts/pg.sh stop

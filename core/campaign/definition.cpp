@@ -22,9 +22,9 @@ const std::vector<std::string> kDocumentKeys = {"code", "label", "level", "manda
 const std::vector<std::string> kConditionKeys = {"departments", "courses_matching", "except_courses_matching", "sites"};
 
 // Reads one file's YAML, reporting every problem at its position.
-class Parser {
+class Parser : YamlFileReader {
  public:
-  explicit Parser(std::string file) : file_(std::move(file)) {}
+  explicit Parser(std::string file) : YamlFileReader(std::move(file)) {}
 
   CampaignDefinition parse(const YAML::Node& root) {
     if (!root.IsMap()) {
@@ -51,40 +51,6 @@ class Parser {
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    throw DataError(yaml_position(file_, node.Mark()) + ": " + message);
-  }
-
-  std::string where(const YAML::Node& node) const { return yaml_position(file_, node.Mark()); }
-
-  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& what) const {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string message = "unknown key '" + key + "' in the " + what;
-        if (auto close = closest_match(key, allowed); !close.empty()) {
-          message += " (did you mean '" + close + "'?)";
-        }
-        fail(it->first, message + "; expected one of: " + join(allowed, ", "));
-      }
-    }
-  }
-
-  YAML::Node required(const YAML::Node& map, const std::string& key, const std::string& expected) const {
-    auto node = yaml_child(map, key);
-    if (!node.IsDefined() || node.IsNull()) {
-      fail(map, "missing '" + key + "': expected " + expected);
-    }
-    return node;
-  }
-
-  std::string text(const YAML::Node& node, const std::string& key, const std::string& expected) const {
-    if (!node.IsScalar() || trim(node.Scalar()).empty()) {
-      fail(node, key + ": expected " + expected);
-    }
-    return trim(node.Scalar());
-  }
-
   // A list of non-empty texts; a single text stands for a list of one.
   std::vector<std::string> texts(const YAML::Node& node, const std::string& key, const std::string& expected) const {
     std::vector<std::string> out;
@@ -364,7 +330,6 @@ class Parser {
     }
   }
 
-  std::string file_;
 };
 
 bool contains_any(const std::string& folded_name, const std::vector<std::string>& parts) {
