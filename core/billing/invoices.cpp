@@ -481,19 +481,31 @@ void generate_invoices(pqxx::work& tx, const GenerateOptions& options, Report& r
   report.add("families_unchanged", unchanged);
   report.add("billed_cents", billed);
   report.add("credited_cents", credited);
-  std::string first;
-  std::string last_number;
+  // The numbers issued, per site (each site counts from its own counter).
+  std::map<std::int64_t, std::pair<std::string, std::string>> ranges;  // site -> first, last
   for (const auto& inv : invoices) {
-    if (first.empty()) {
-      first = inv.number;
+    auto& range = ranges[inv.site_id];
+    if (range.first.empty()) {
+      range.first = inv.number;
     }
-    last_number = inv.number;
+    range.second = inv.number;
+  }
+  std::string numbers;
+  if (!ranges.empty()) {
+    std::map<std::int64_t, std::string> codes;
+    for (const auto& r : tx.exec("SELECT id, code FROM sites")) {
+      codes[r[0].as<std::int64_t>()] = r[1].as<std::string>();
+    }
+    for (const auto& [site, range] : ranges) {
+      numbers += (numbers.empty() ? "; numbers " : ", ") + codes[site] + " " + range.first +
+                 (range.second == range.first ? "" : " to " + range.second);
+    }
   }
   report.messages.push_back(
       std::to_string(new_invoices) + " invoices (" + std::to_string(correcting) + " correcting), " +
       std::to_string(credit_notes) + " credit notes, " + std::to_string(billed_families) + " families billed, " +
       std::to_string(unchanged) + " families unchanged; billed " + format_euros(billed) + ", credited " +
-      format_euros(credited) + (first.empty() ? "" : "; numbers " + first + " to " + last_number));
+      format_euros(credited) + numbers);
 }
 
 void simulate_invoices(pqxx::transaction_base& tx, const SimulateOptions& options, std::ostream& out, Report& report) {
