@@ -30,7 +30,7 @@ void register_payments(CLI::App& group, Context& ctx);
 void register_receipts(CLI::App& group, Context& ctx);
 void register_rentals(CLI::App& group, Context& ctx);
 void register_site(CLI::App& group, Context& ctx);
-// `invoices pdf`, added to the invoices group (commands/billing_pdf.cpp).
+// `invoices pdf`, added to the invoices group (commands/receipts.cpp).
 void add_invoices_pdf(CLI::App& invoices, Context& ctx);
 
 inline const CommandGroup kCommandGroups[] = {

@@ -1,4 +1,4 @@
-// imuse-admin invoices generate|simulate|check|list|show (pdf: commands/billing_pdf.cpp)
+// imuse-admin invoices generate|simulate|check|list|show (pdf: commands/receipts.cpp)
 #include "commands/common.hpp"
 #include "billing/invoices.hpp"
 
