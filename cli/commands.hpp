@@ -29,9 +29,15 @@ void register_passwords(CLI::App& group, Context& ctx);
 void register_payments(CLI::App& group, Context& ctx);
 void register_receipts(CLI::App& group, Context& ctx);
 void register_rentals(CLI::App& group, Context& ctx);
+void register_sepa(CLI::App& group, Context& ctx);
 void register_site(CLI::App& group, Context& ctx);
+void register_treasury(CLI::App& group, Context& ctx);
 // `invoices pdf`, added to the invoices group (commands/receipts.cpp).
 void add_invoices_pdf(CLI::App& invoices, Context& ctx);
+// `invoices remind`, added to the invoices group (commands/treasury.cpp).
+void add_invoices_remind(CLI::App& invoices, Context& ctx);
+// `families mandate`, added to the families group (commands/sepa.cpp).
+void add_families_mandate(CLI::App& families, Context& ctx);
 
 inline const CommandGroup kCommandGroups[] = {
     {"campaign", "Open, follow, remind and close re-enrolment campaigns", register_campaign},
@@ -53,7 +59,10 @@ inline const CommandGroup kCommandGroups[] = {
      register_payments},
     {"receipts", "Print receipt PDFs for recorded payments", register_receipts},
     {"rentals", "Import and list instrument, room and equipment rentals", register_rentals},
+    {"sepa", "Export SEPA direct-debit files (pain.008), cancel them, import returned debits", register_sepa},
     {"site", "Manage the sites (schools) and their portal URLs", register_site},
+    {"treasury", "Transfer unpaid overdue invoices to the Trésor Public (PES V2, payment mode TAV)",
+     register_treasury},
 };
 
 }  // namespace imuse::cli

@@ -25,6 +25,7 @@ struct GlobalOptions {
   bool quiet = false;
   bool no_progress = false;
   bool wait = false;
+  std::string today;  // --today YYYY-MM-DD: the date the run acts as of ("" = the current date)
 };
 
 // What a command needs opened before it runs; cli/ opens only that. `connection`: the command

@@ -13,6 +13,7 @@
 #include "cli/context.hpp"
 #include "cli/run.hpp"
 #include "util/error.hpp"
+#include "util/french.hpp"
 #include "util/interrupt.hpp"
 #include "util/text.hpp"
 #include "version.hpp"
@@ -55,6 +56,12 @@ void add_global_options(CLI::App& app, imuse::cli::GlobalOptions& g) {
   app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr; results only on stdout")
       ->group(group)
       ->excludes(verbose);
+  app.add_option("--today", g.today,
+                 "Act as of this date (YYYY-MM-DD) instead of the current date: back-dated runs and tests")
+      ->group(group)
+      ->check([](const std::string& value) -> std::string {
+        return imuse::parse_date(value) ? std::string() : "expected a date such as 2026-10-01, got \"" + value + "\"";
+      });
   app.add_flag("--no-progress", g.no_progress, "Never draw a progress bar")->group(group);
   app.add_option("--log-file", g.log_file, "Also write the log, with timestamps, to this file")->group(group);
 }

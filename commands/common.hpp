@@ -1,11 +1,13 @@
 #pragma once
 // Small helpers the command groups share.
+#include <ctime>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/context.hpp"
 #include "config/config.hpp"
+#include "util/french.hpp"
 #include "util/schedule.hpp"
 
 namespace imuse::cli {
@@ -27,6 +29,20 @@ inline std::string school_year_option(const std::string& text, const std::string
     throw CLI::ValidationError(option, "expected a school year such as 2026/2027, got \"" + text + "\"");
   }
   return *year;
+}
+
+// The date the run acts as of: --today when given (back-dated runs, tests), else the current
+// local date. Due dates, overdue delays and collection dates are counted from it.
+inline Date today(const Session& s) {
+  if (!s.global.today.empty()) {
+    if (auto date = parse_date(s.global.today)) {
+      return *date;
+    }
+  }
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  return Date{local.tm_year + 1900, local.tm_mon + 1, local.tm_mday};
 }
 
 }  // namespace imuse::cli

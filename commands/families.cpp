@@ -214,6 +214,7 @@ void register_families(CLI::App& group, Context& ctx) {
   add_lookups(group, ctx);
   add_duplicates(group, ctx);
   add_billing(group, ctx);
+  add_families_mandate(group, ctx);
 }
 
 }  // namespace imuse::cli

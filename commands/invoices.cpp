@@ -63,6 +63,9 @@ void add_generate(CLI::App& group, Context& ctx) {
     ctx.select(Action{"invoices generate", Needs::database, true, true, [options](Session& s, Report& r) {
                         GenerateOptions run = options;
                         run.site = s.global.site;
+                        if (!run.issued && !s.global.today.empty()) {
+                          run.issued = today(s);
+                        }
                         if (run.tariffs_file.empty()) {
                           run.tariffs_file = s.config.get("billing.tariffs");
                         }
@@ -147,6 +150,7 @@ void register_invoices(CLI::App& group, Context& ctx) {
   add_simulate(group, ctx);
   add_check_list_show(group, ctx);
   add_invoices_pdf(group, ctx);
+  add_invoices_remind(group, ctx);
 }
 
 }  // namespace imuse::cli

@@ -1,0 +1,1 @@
+#include "sepa/collections.hpp"

@@ -1,0 +1,1 @@
+#include "sepa/pain008.hpp"

@@ -1,0 +1,1 @@
+#include "treasury/pes.hpp"

@@ -1,0 +1,4 @@
+#pragma once
+// Treasury: overdue-invoice reminders (relances) queued in the outbox.
+
+namespace imuse::treasury {}  // namespace imuse::treasury
