@@ -16,6 +16,7 @@
 #include "db/cursor.hpp"
 #include "sites/sites.hpp"
 #include "util/error.hpp"
+#include "util/output_file.hpp"
 #include "util/money.hpp"
 #include "util/text.hpp"
 
@@ -146,30 +147,16 @@ struct Grid {
   std::string digest;
 };
 
-std::string file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataError("cannot read tariff file " + path);
-  }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  const std::string data = bytes.str();
-  unsigned char hash[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(hash, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  static const char* const hex = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : hash) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
-
 Grid load_grid(pqxx::transaction_base& tx, const std::string& file, const std::string& year, const std::string& site) {
   if (file.empty()) {
     throw UsageError("no tariff grid: give --tariffs FILE or set billing.tariffs in the configuration");
   }
-  Grid g{load_tariffs(file), {}, file_sha256(file)};
+  Grid g{load_tariffs(file), {}, {}};
+  try {
+    g.digest = file_sha256(file);
+  } catch (const OutputError&) {
+    throw DataError("cannot read tariff file " + file);
+  }
   if (g.tariffs.school_year != year) {
     throw DataError(file + ": the grid is for " + g.tariffs.school_year + ", not for --year " + year);
   }
