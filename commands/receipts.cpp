@@ -94,6 +94,21 @@ PrintOptions print_options(const PdfArgs& a) {
   return o;
 }
 
+// Selects a printing command: the typed --site, --dry-run and the date added when it runs.
+using PrintFn = void (*)(pqxx::work&, const Config&, const DocumentSelection&, const PrintOptions&, Progress&,
+                         Report&);
+void select_printing(Context& ctx, const char* name, const DocumentSelection& selection, const PrintOptions& options,
+                     PrintFn print) {
+  ctx.select(Action{name, Needs::database, true, true, [selection, options, print](Session& s, Report& r) {
+                      DocumentSelection run = selection;
+                      run.site_code = typed_site(s);
+                      PrintOptions o = options;
+                      o.dry_run = s.global.dry_run;
+                      o.now = std::time(nullptr);
+                      print(*s.tx, s.config, run, o, s.progress, r);
+                    }});
+}
+
 }  // namespace
 
 void add_invoices_pdf(CLI::App& invoices, Context& ctx) {
@@ -102,16 +117,7 @@ void add_invoices_pdf(CLI::App& invoices, Context& ctx) {
   cmd->add_option("--invoice", a->document, "One invoice: its number (FACT20262027000001) or id");
   add_common(cmd, *a, "invoice");
   cmd->callback([a, &ctx] {
-    const DocumentSelection selection = selection_of(*a, "--invoice");
-    const PrintOptions options = print_options(*a);
-    ctx.select(Action{"invoices pdf", Needs::database, true, true, [selection, options](Session& s, Report& r) {
-                        DocumentSelection run = selection;
-                        run.site_code = typed_site(s);
-                        PrintOptions o = options;
-                        o.dry_run = s.global.dry_run;
-                        o.now = std::time(nullptr);
-                        print_invoice_pdfs(*s.tx, s.config, run, o, s.progress, r);
-                      }});
+    select_printing(ctx, "invoices pdf", selection_of(*a, "--invoice"), print_options(*a), print_invoice_pdfs);
   });
 }
 
@@ -127,16 +133,8 @@ void register_receipts(CLI::App& group, Context& ctx) {
       throw CLI::ValidationError("--receipt",
                                  "expected a receipt number such as RECU20262027000001 (use --payment for an id)");
     }
-    const DocumentSelection selection = selection_of(*a, "--payment, --receipt");
-    const PrintOptions options = print_options(*a);
-    ctx.select(Action{"receipts pdf", Needs::database, true, true, [selection, options](Session& s, Report& r) {
-                        DocumentSelection run = selection;
-                        run.site_code = typed_site(s);
-                        PrintOptions o = options;
-                        o.dry_run = s.global.dry_run;
-                        o.now = std::time(nullptr);
-                        print_receipt_pdfs(*s.tx, s.config, run, o, s.progress, r);
-                      }});
+    select_printing(ctx, "receipts pdf", selection_of(*a, "--payment, --receipt"), print_options(*a),
+                    print_receipt_pdfs);
   });
 }
 

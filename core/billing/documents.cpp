@@ -270,6 +270,35 @@ struct Kind {
   std::function<void(const std::vector<std::int64_t>& first, const std::vector<std::int64_t>& again)> mark;
 };
 
+// The queries of a selection given by its WHERE clause (FROM ... WHERE ..., the six selection
+// parameters, a `s` alias for sites) and the column of the printed rows' ids.
+Kind selection_kind(const char* noun, const std::string& id_column, const std::string& where) {
+  Kind kind;
+  kind.noun = noun;
+  kind.count_sql = "SELECT count(*)" + where;
+  kind.sites_sql = "SELECT DISTINCT s.id, s.code" + where;
+  kind.ids_sql = "SELECT " + id_column + shifted_parameters(where, 6, 2) + " AND " + id_column + " > $1 ORDER BY " +
+                 id_column + " LIMIT $2";
+  return kind;
+}
+
+// What printing invoices and printing receipts both set up: the fonts and logo, the renderer,
+// the sites' identities, and the documents' date.
+struct Printing {
+  Printing(pqxx::work& tx, const Config& config, const PrintOptions& options)
+      : assets(pdf::Assets::load(config.get("pdf.font"), config.get("pdf.font_bold"), config.get("school.logo"))),
+        renderer(assets),
+        issuers(tx, config),
+        epoch(pdf::document_epoch(options.now)) {}
+  Printing(const Printing&) = delete;
+  Printing& operator=(const Printing&) = delete;
+
+  const std::shared_ptr<const pdf::Assets> assets;
+  const pdf::Renderer renderer;
+  const Issuers issuers;
+  const std::int64_t epoch;
+};
+
 void run_batches(pqxx::work& tx, const Kind& kind, const std::vector<std::string>& params, const PrintOptions& options,
                  Progress& progress, Report& report) {
   prepare_out_dir(options);
@@ -448,10 +477,10 @@ std::vector<pdf::InvoiceDocument> read_invoices(pqxx::work& tx, const std::vecto
 
 void print_invoice_pdfs(pqxx::work& tx, const Config& config, const DocumentSelection& selection,
                         const PrintOptions& options, Progress& progress, Report& report) {
-  const auto assets = pdf::Assets::load(config.get("pdf.font"), config.get("pdf.font_bold"), config.get("school.logo"));
-  const pdf::Renderer renderer(assets);
-  const Issuers issuers(tx, config);
-  const std::int64_t epoch = pdf::document_epoch(options.now);
+  const Printing printing(tx, config, options);
+  const auto& renderer = printing.renderer;
+  const auto& issuers = printing.issuers;
+  const std::int64_t epoch = printing.epoch;
   // A cancelled invoice is printed only when asked for by number or id (and then refused).
   const std::string where =
       " FROM invoices i JOIN sites s ON s.id = i.site_id WHERE "
@@ -461,12 +490,7 @@ void print_invoice_pdfs(pqxx::work& tx, const Config& config, const DocumentSele
       "$4) "
       "AND (NOT $5::boolean OR i.printed_at IS NULL) AND ($6 = '' OR s.code = $6) "
       "AND (i.state = 'issued' OR $1 <> '' OR $2 <> '')";
-  Kind kind;
-  kind.noun = "invoices";
-  kind.count_sql = "SELECT count(*)" + where;
-  kind.sites_sql = "SELECT DISTINCT s.id, s.code" + where;
-  const std::string ids = shifted_parameters(where, 6, 2);
-  kind.ids_sql = "SELECT i.id" + ids + " AND i.id > $1 ORDER BY i.id LIMIT $2";
+  Kind kind = selection_kind("invoices", "i.id", where);
   kind.read = [&](const std::vector<std::int64_t>& batch) {
     std::map<std::int64_t, std::tuple<int, bool, bool>> state;  // id -> site, printed, cancelled
     for (const auto& r : tx.exec_params("SELECT id, site_id, printed_at IS NOT NULL, state = 'cancelled' "
@@ -513,10 +537,10 @@ void print_invoice_pdfs(pqxx::work& tx, const Config& config, const DocumentSele
 
 void print_receipt_pdfs(pqxx::work& tx, const Config& config, const DocumentSelection& selection,
                         const PrintOptions& options, Progress& progress, Report& report) {
-  const auto assets = pdf::Assets::load(config.get("pdf.font"), config.get("pdf.font_bold"), config.get("school.logo"));
-  const pdf::Renderer renderer(assets);
-  const Issuers issuers(tx, config);
-  const std::int64_t epoch = pdf::document_epoch(options.now);
+  const Printing printing(tx, config, options);
+  const auto& renderer = printing.renderer;
+  const auto& issuers = printing.issuers;
+  const std::int64_t epoch = printing.epoch;
   // Payments transferred to the treasury (TAV) have no receipt; a cancelled one is printed
   // only when asked for by id or number (and then refused).
   const std::string where =
@@ -527,12 +551,7 @@ void print_receipt_pdfs(pqxx::work& tx, const Config& config, const DocumentSele
       "$4) "
       "AND (NOT $5::boolean OR p.receipt_printed_at IS NULL) AND ($6 = '' OR s.code = $6) "
       "AND (p.cancelled_at IS NULL OR $1 <> '' OR $2 <> '')";
-  Kind kind;
-  kind.noun = "receipts";
-  kind.count_sql = "SELECT count(*)" + where;
-  kind.sites_sql = "SELECT DISTINCT s.id, s.code" + where;
-  const std::string ids = shifted_parameters(where, 6, 2);
-  kind.ids_sql = "SELECT p.id" + ids + " AND p.id > $1 ORDER BY p.id LIMIT $2";
+  Kind kind = selection_kind("receipts", "p.id", where);
   kind.read = [&](const std::vector<std::int64_t>& batch) {
     // Remaining due: the invoice's total, less its credit notes and the payments made up to
     // and including this one (by date, then id).

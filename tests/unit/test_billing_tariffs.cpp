@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "billing/tariffs.hpp"
+#include "errors.hpp"
 #include "temp_dir.hpp"
 #include "util/error.hpp"
 
@@ -33,12 +34,7 @@ Tariffs parse(const std::string& text) {
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "";
+  return data_error_of([&] { parse(text); });
 }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "campaign/definition.hpp"
+#include "errors.hpp"
 #include "temp_dir.hpp"
 #include "util/error.hpp"
 
@@ -22,12 +23,7 @@ CampaignDefinition parse(const std::string& text) {
 
 // The DataError message of parsing `text`, or "" when it parses.
 std::string error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "";
+  return data_error_of([&] { parse(text); });
 }
 
 }  // namespace
