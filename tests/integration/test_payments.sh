@@ -20,6 +20,17 @@ SAMPLES="$IMUSE_SOURCE_DIR/config/samples"
 #   FACT20262027000005  F0001 credit note of 20,00 € on FACT20262027000001
 # So F0001's tuition ledger 2026/2027 bills 300,00 − 20,00 = 280,00 €, and 280,00 € are due on
 # FACT20262027000001 (total − credit note).
+# insert_invoices KIND: the SQL inserting the rows of temp table inv of that kind.
+insert_invoices() {
+  printf '%s' "INSERT INTO invoices (site_id, family_id, school_year, ledger, kind, series, sequence, number,
+                          corrects_invoice_id, issued_on, due_on, total_cents, label, payfip_reference)
+    SELECT f.site_id, f.id, '2026/2027', v.ledger, v.kind, 'FACT', v.seq,
+           'FACT20262027' || lpad(v.seq::text, 6, '0'),
+           (SELECT i.id FROM invoices i WHERE i.number = 'FACT20262027' || lpad(v.corrects::text, 6, '0')),
+           DATE '2026-10-01', DATE '2026-10-31', v.total, v.label,
+           CASE WHEN v.kind = 'invoice' THEN 'FACT20262027' || lpad(v.seq::text, 6, '0') END
+    FROM inv v JOIN families f ON f.external_ref = v.ref WHERE v.kind = '$1' ORDER BY v.seq;"
+}
 make_invoices() {
   sql "$1" "
     INSERT INTO invoice_counters (site_id, school_year, series, last_number)
@@ -31,23 +42,9 @@ make_invoices() {
       (3, 'F0005', 'tuition', 'invoice', 42000, 'Cotisations 2026/2027', NULL),
       (4, 'F0001', 'rental', 'invoice', 9000, 'Locations 2026/2027', NULL),
       (5, 'F0001', 'tuition', 'credit_note', 2000, 'Avoir sur FACT20262027000001', 1);
-    INSERT INTO invoices (site_id, family_id, school_year, ledger, kind, series, sequence, number,
-                          corrects_invoice_id, issued_on, due_on, total_cents, label, payfip_reference)
-    SELECT f.site_id, f.id, '2026/2027', v.ledger, v.kind, 'FACT', v.seq,
-           'FACT20262027' || lpad(v.seq::text, 6, '0'),
-           (SELECT i.id FROM invoices i WHERE i.number = 'FACT20262027' || lpad(v.corrects::text, 6, '0')),
-           DATE '2026-10-01', DATE '2026-10-31', v.total, v.label,
-           CASE WHEN v.kind = 'invoice' THEN 'FACT20262027' || lpad(v.seq::text, 6, '0') END
-    FROM inv v JOIN families f ON f.external_ref = v.ref WHERE v.kind = 'invoice' ORDER BY v.seq;
+    $(insert_invoices invoice)
     -- Credit notes next: they name the invoice they correct.
-    INSERT INTO invoices (site_id, family_id, school_year, ledger, kind, series, sequence, number,
-                          corrects_invoice_id, issued_on, due_on, total_cents, label, payfip_reference)
-    SELECT f.site_id, f.id, '2026/2027', v.ledger, v.kind, 'FACT', v.seq,
-           'FACT20262027' || lpad(v.seq::text, 6, '0'),
-           (SELECT i.id FROM invoices i WHERE i.number = 'FACT20262027' || lpad(v.corrects::text, 6, '0')),
-           DATE '2026-10-01', DATE '2026-10-31', v.total, v.label,
-           CASE WHEN v.kind = 'invoice' THEN 'FACT20262027' || lpad(v.seq::text, 6, '0') END
-    FROM inv v JOIN families f ON f.external_ref = v.ref WHERE v.kind = 'credit_note' ORDER BY v.seq;
+    $(insert_invoices credit_note)
     INSERT INTO invoice_lines (invoice_id, position, label, student_id, rental_id, quantity, unit_price_cents,
                                discount_cents, amount_cents, line_key)
     SELECT i.id, l.pos, l.label, s.id, r.id, l.qty, l.unit, l.discount, l.qty * l.unit - l.discount,
