@@ -224,8 +224,9 @@ export_treasury() {
   local due pieces total
   due=$(psql_db "$db" -At -c "SELECT count(*) || ' ' || coalesce(sum(due_cents), 0) FROM invoice_balances WHERE due_cents > 0")
   [[ $due == "0 0" ]] || die 1 "after treasury export, still due in the database: $due (count, cents)"
-  pieces=$(xmllint --xpath 'string(//BlocBordereau/NbrPce/@V)' "$X_FILE")
-  total=$(xmllint --xpath 'string(//BlocBordereau/MtBordHt/@V)' "$X_FILE")
+  # A bordereau holds at most 99,999 titles: 100,000 give two in the file.
+  pieces=$(xmllint --xpath 'sum(//BlocBordereau/NbrPce/@V)' "$X_FILE")
+  total=$(xmllint --xpath 'sum(//BlocBordereau/MtBordHt/@V)' "$X_FILE" | awk '{ printf "%.2f", $1 }')
   [[ $pieces == "$2" ]] || die 1 "the PES file has $pieces pieces, expected $2"
   X_TOTAL=$total
 }

@@ -84,7 +84,7 @@ std::string file_sha256(const std::string& path) {
 CommittedFile::CommittedFile(std::string path) : path_(std::move(path)), pending_(path_ + ".pending") {}
 
 CommittedFile::~CommittedFile() {
-  if (!published_) {
+  if (!published_ && !keep_) {
     std::error_code ec;
     fs::remove(pending_, ec);
   }

@@ -25,7 +25,7 @@ std::string file_sha256(const std::string& path);
 class CommittedFile {
  public:
   explicit CommittedFile(std::string path);
-  ~CommittedFile();  // removes the pending file unless published
+  ~CommittedFile();  // removes the pending file unless published or kept
   CommittedFile(const CommittedFile&) = delete;
   CommittedFile& operator=(const CommittedFile&) = delete;
 
@@ -35,6 +35,10 @@ class CommittedFile {
   void check_free() const;
   // After writing the pending file: fsync it and return its SHA-256 (to store in the transaction).
   std::string seal();
+  // Just before the COMMIT: from here on the pending file outlives this object, whatever
+  // happens (a COMMIT whose outcome is unknown, a failed rename): only the next run's `recover`
+  // can tell whether it must be published or removed.
+  void keep_pending() { keep_ = true; }
   // After the COMMIT: rename the pending file to `path` and sync the folder.
   void publish();
   // Removes the pending file (roll back, dry run).
@@ -49,6 +53,7 @@ class CommittedFile {
   std::string path_;
   std::string pending_;
   bool published_ = false;
+  bool keep_ = false;
 };
 
 }  // namespace imuse

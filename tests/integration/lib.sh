@@ -19,15 +19,17 @@ cd "$TEST_TMP" || exit 1
 PSQL=psql
 for d in /usr/lib/postgresql/*/bin; do [ -x "$d/psql" ] && PSQL="$d/psql"; done
 
-TEST_DATABASES=()
+# The test's databases are listed in a file: they are mostly created in $(...) subshells,
+# whose variables the cleanup would not see.
+TEST_DATABASES_FILE="$TEST_TMP/databases"
+: >"$TEST_DATABASES_FILE"
 BACKGROUND_PIDS=()
 cleanup() {
   for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  if [ ${#TEST_DATABASES[@]} -gt 0 ]; then
-    for db in "${TEST_DATABASES[@]}"; do
-      "$PSQL" -X -q "$(cluster_url)" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
-    done
-  fi
+  local db
+  while IFS= read -r db; do
+    "$PSQL" -X -q "$(cluster_url)" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
+  done <"$TEST_DATABASES_FILE"
   rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
@@ -41,11 +43,14 @@ cluster_url() {
   fi
 }
 
+# register_database NAME: dropped when the test script ends.
+register_database() { printf '%s\n' "$1" >>"$TEST_DATABASES_FILE"; }
+
 # Creates an empty database for this test and prints its URL.
 new_database() {
   local name="it_${1}_$$_${RANDOM}"
   "$PSQL" -X -q "$(cluster_url)" -c "CREATE DATABASE \"$name\"" >/dev/null || return 1
-  TEST_DATABASES+=("$name")
+  register_database "$name"
   local base
   base=$(cluster_url)
   printf '%s/%s\n' "${base%/*}" "$name"

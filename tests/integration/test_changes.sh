@@ -50,7 +50,7 @@ sql "$SCHOOL" "
 school_copy() {
   local name="it_${1}_$$_${RANDOM}"
   "$PSQL" -X -q "$(cluster_url)" -c "CREATE DATABASE \"$name\" TEMPLATE \"${SCHOOL##*/}\"" >/dev/null || return 1
-  TEST_DATABASES+=("$name")
+  register_database "$name"
   printf '%s/%s\n' "${SCHOOL%/*}" "$name"
 }
 
