@@ -234,8 +234,13 @@ export_treasury() {
   [[ $due == "0 0" ]] || die 1 "after treasury export, still due in the database: $due (count, cents)"
   # A bordereau holds at most 99,999 titles: 100,000 give two in the file.
   pieces=$(xmllint --xpath 'sum(//BlocBordereau/NbrPce/@V)' "$X_FILE")
-  total=$(xmllint --xpath 'sum(//BlocBordereau/MtBordHt/@V)' "$X_FILE" | awk '{ printf "%.2f", $1 }')
+  total=$(grep -o '<MtBordHt V="[0-9.]*"' "$X_FILE" | grep -o '[0-9]*\.[0-9]*' |
+    awk -F. '{ c += $1 * 100 + $2 } END { printf "%d.%02d", int(c / 100), c % 100 }')
   [[ $pieces == "$2" ]] || die 1 "the PES file has $pieces pieces, expected $2"
+  local tav
+  tav=$(psql_db "$db" -At -c "SELECT to_char(sum(amount_cents) / 100.0, 'FM999999999990.00') FROM payments
+                              WHERE mode = 'tav' AND cancelled_at IS NULL")
+  [[ $total == "$tav" ]] || die 1 "the PES file's MtBordHt add up to $total, the TAV settlements to $tav"
   X_TOTAL=$total
 }
 
