@@ -64,6 +64,11 @@ step "imuse-admin campaign status"
 
 step "imuse-admin rentals import config/samples/rentals.csv   (instruments, rooms, equipment)"
 "${tool[@]}" rentals import "$root/config/samples/rentals.csv"
+step "imuse-admin families billing F0003 --schedule 9   (this family pays monthly by SEPA direct debit)"
+"${tool[@]}" families billing F0003 --schedule 9
+step "imuse-admin families mandate set F0003 --iban 'FR76 3000 6000 0112 3456 7890 189' --bic AGRIFRPP882 --signed 2026-09-01"
+"${tool[@]}" families mandate set F0003 --iban 'FR76 3000 6000 0112 3456 7890 189' --bic AGRIFRPP882 \
+  --signed 2026-09-01
 step "imuse-admin invoices generate --year 2026/2027 --date 2026-09-15   (tariffs: config/samples/tariffs.yaml)"
 # Issued on a fixed date so that every schedule keeps its due dates; a second run bills nothing.
 "${tool[@]}" invoices generate --year 2026/2027 --date 2026-09-15
@@ -81,6 +86,22 @@ step "imuse-admin invoices pdf --year 2026/2027 --out .quickstart/invoices"
 "${tool[@]}" invoices pdf --year 2026/2027 --out "$root/.quickstart/invoices"
 step "imuse-admin receipts pdf --year 2026/2027 --out .quickstart/receipts"
 "${tool[@]}" receipts pdf --year 2026/2027 --out "$root/.quickstart/receipts"
+
+step "imuse-admin sepa export --collection-date 2026-10-05 --out .quickstart/sepa/   (pain.008 for the bank; FRST)"
+mkdir -p "$root/.quickstart/sepa" "$root/.quickstart/treasury"
+"${tool[@]}" sepa export --collection-date 2026-10-05 --out "$root/.quickstart/sepa/"
+step "imuse-admin sepa list"
+"${tool[@]}" sepa list
+step "imuse-admin --today 2026-11-20 invoices remind --overdue-days 30   (reminders of overdue invoices)"
+# Exit 1: some sample families have no e-mail address; they are listed for a letter.
+"${tool[@]}" --today 2026-11-20 invoices remind --overdue-days 30 || [ $? -eq 1 ]
+step "imuse-admin --today 2026-12-20 treasury export --out .quickstart/treasury/   (PES V2 for the Trésor Public)"
+# Exit 1 would mean a family the treasury would refuse (reported, left out).
+"${tool[@]}" --today 2026-12-20 treasury export --out "$root/.quickstart/treasury/" || [ $? -eq 1 ]
+step "imuse-admin treasury list"
+"${tool[@]}" treasury list
+step "imuse-admin families statement F0002 --year 2026/2027   (TAV: transferred to the Trésor Public)"
+"${tool[@]}" families statement F0002 --year 2026/2027
 
 step "imuse-admin identifiers assign   (portal login identifiers; one per e-mail address)"
 # Exit 1 means some families were reported (no e-mail, or an e-mail shared with another
@@ -104,7 +125,8 @@ cat <<MSG
 
 Done. The e-mails are files in .quickstart/mail/new/ (one .eml each: open them with any mail
 reader, or read them with less); the invoices and receipts are PDFs in .quickstart/invoices/
-and .quickstart/receipts/. To use the tool against this database:
+and .quickstart/receipts/; the SEPA file is in .quickstart/sepa/ and the PES V2 bordereaux for
+the Trésor Public in .quickstart/treasury/. To use the tool against this database:
   export IMUSE_ADMIN_DATABASE_URL=$IMUSE_ADMIN_DATABASE_URL
   $build/imuse-admin --config config/quickstart.yaml --help
 Stop the database with: scripts/pg.sh stop
