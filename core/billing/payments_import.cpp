@@ -27,21 +27,10 @@ class PaymentsImport : public FlatImport {
       : FlatImport(tx, options, "payments", kColumns, progress, report), payments_options_(options) {}
 
   void run() {
-    prepare();
-    tx_.exec0(
-        "CREATE TEMP TABLE import_payments (pos bigint, site_id int, paid_on date, amount bigint, mode text, "
-        "candidates text[], reference text, op_key text, line_content text) ON COMMIT DROP");
-    {
-      CopyWriter copy(
-          tx_, "import_payments",
-          {"pos", "site_id", "paid_on", "amount", "mode", "candidates", "reference", "op_key", "line_content"});
-      read_files(copy);
-      copy.complete();
-    }
-    match();
-    fail_if_rejected_and_aborting();
-    record();
-    write_rejects();
+    run_staged("import_payments",
+               {{"pos", "bigint"}, {"site_id", "int"}, {"paid_on", "date"}, {"amount", "bigint"}, {"mode", "text"},
+                {"candidates", "text[]"}, {"reference", "text"}, {"op_key", "text"}, {"line_content", "text"}},
+               [this] { match(); }, [this] { record(); });
   }
 
  private:

@@ -52,22 +52,12 @@ class RentalsImport : public FlatImport {
       : FlatImport(tx, options, "rentals", kColumns, progress, report) {}
 
   void run() {
-    prepare();
-    tx_.exec0(
-        "CREATE TEMP TABLE import_rentals (pos bigint, site_id int, external_ref text, first_name text, "
-        "birth_date date, kind text, label text, item_ref text, tariff_code text, period text, quantity int, "
-        "starts_on date, ends_on date, school_year text) ON COMMIT DROP");
-    {
-      CopyWriter copy(tx_, "import_rentals",
-                      {"pos", "site_id", "external_ref", "first_name", "birth_date", "kind", "label", "item_ref",
-                       "tariff_code", "period", "quantity", "starts_on", "ends_on", "school_year"});
-      read_files(copy);
-      copy.complete();
-    }
-    resolve();
-    fail_if_rejected_and_aborting();
-    merge();
-    write_rejects();
+    run_staged("import_rentals",
+               {{"pos", "bigint"}, {"site_id", "int"}, {"external_ref", "text"}, {"first_name", "text"},
+                {"birth_date", "date"}, {"kind", "text"}, {"label", "text"}, {"item_ref", "text"},
+                {"tariff_code", "text"}, {"period", "text"}, {"quantity", "int"}, {"starts_on", "date"},
+                {"ends_on", "date"}, {"school_year", "text"}},
+               [this] { resolve(); }, [this] { merge(); });
   }
 
  private:

@@ -313,4 +313,25 @@ std::string FlatImport::location(long long pos) const {
   return options_.files[file_no] + ":" + std::to_string(row_no);
 }
 
+void FlatImport::run_staged(const std::string& table, const std::vector<std::pair<std::string, std::string>>& columns,
+                            const std::function<void()>& match, const std::function<void()>& record) {
+  prepare();
+  std::string ddl = "CREATE TEMP TABLE " + table + " (";
+  std::vector<std::string> names;
+  for (const auto& [name, type] : columns) {
+    ddl += (names.empty() ? "" : ", ") + name + " " + type;
+    names.push_back(name);
+  }
+  tx_.exec0(ddl + ") ON COMMIT DROP");
+  {
+    CopyWriter copy(tx_, table, names);
+    read_files(copy);
+    copy.complete();
+  }
+  match();
+  fail_if_rejected_and_aborting();
+  record();
+  write_rejects();
+}
+
 }  // namespace imuse

@@ -84,6 +84,12 @@ class FlatImport {
   void read_files(CopyWriter& copy);
   // Checks a row and, when it has no issue, writes its staging row.
   virtual void stage(FlatRow& row, CopyWriter& copy) = 0;
+  // The usual run of a staged import: prepare(), every file's accepted rows COPYed into the
+  // temporary table `table` (columns as {name, SQL type}), then `match` (checks against the
+  // database, which reject()), then `record` unless the rejections abort the run, then the
+  // reject files.
+  void run_staged(const std::string& table, const std::vector<std::pair<std::string, std::string>>& columns,
+                  const std::function<void()>& match, const std::function<void()>& record);
 
   // The site of the row: its `site_field` cell, else the default site; an issue otherwise.
   std::optional<int> site_of(FlatRow& row, std::size_t site_field);

@@ -709,20 +709,10 @@ class ReturnsImport : public FlatImport {
         returns_options_(options) {}
 
   void run() {
-    prepare();
-    tx_.exec0(
-        "CREATE TEMP TABLE import_returns (pos bigint, end_to_end_id text, rum text, amount bigint, "
-        "collection_date date, return_date date, reason_code text) ON COMMIT DROP");
-    {
-      CopyWriter copy(tx_, "import_returns",
-                      {"pos", "end_to_end_id", "rum", "amount", "collection_date", "return_date", "reason_code"});
-      read_files(copy);
-      copy.complete();
-    }
-    match();
-    fail_if_rejected_and_aborting();
-    record();
-    write_rejects();
+    run_staged("import_returns",
+               {{"pos", "bigint"}, {"end_to_end_id", "text"}, {"rum", "text"}, {"amount", "bigint"},
+                {"collection_date", "date"}, {"return_date", "date"}, {"reason_code", "text"}},
+               [this] { match(); }, [this] { record(); });
   }
 
  private:

@@ -334,19 +334,10 @@ class MandatesImport : public FlatImport {
       : FlatImport(tx, options, "mandates", kColumns, progress, report), mandate_options_(options) {}
 
   void run() {
-    prepare();
-    tx_.exec0(
-        "CREATE TEMP TABLE import_mandates (pos bigint, site_id int, ref text, iban text, bic text, rum text, "
-        "signed_on date, holder text) ON COMMIT DROP");
-    {
-      CopyWriter copy(tx_, "import_mandates", {"pos", "site_id", "ref", "iban", "bic", "rum", "signed_on", "holder"});
-      read_files(copy);
-      copy.complete();
-    }
-    match();
-    fail_if_rejected_and_aborting();
-    record();
-    write_rejects();
+    run_staged("import_mandates",
+               {{"pos", "bigint"}, {"site_id", "int"}, {"ref", "text"}, {"iban", "text"}, {"bic", "text"},
+                {"rum", "text"}, {"signed_on", "date"}, {"holder", "text"}},
+               [this] { match(); }, [this] { record(); });
   }
 
  private:
