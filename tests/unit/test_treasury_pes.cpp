@@ -12,13 +12,6 @@ using namespace imuse::treasury;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 FamilyIdentity lefevre() {
   FamilyIdentity f;
   f.ref = "F0001";
@@ -181,7 +174,7 @@ TEST_CASE("PesWriter: a small file validates against the PES V2 schema", "[treas
   const auto problems = xml::validate_file(path, xml::kPesAllerSchema);
   INFO((problems.empty() ? std::string() : problems.front()));
   CHECK(problems.empty());
-  const auto bytes = slurp(path);
+  const auto bytes = read_file_bytes(path);
   CHECK(bytes.find("encoding=\"ISO-8859-1\"") != std::string::npos);
   CHECK(bytes.find("<NbrPce V=\"2\"/>") != std::string::npos);
   CHECK(bytes.find("<MtBordHt V=\"444.08\"/>") != std::string::npos);

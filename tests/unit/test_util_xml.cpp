@@ -12,12 +12,6 @@ using namespace imuse;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A pain.008 group header and nothing else: the schema wants at least one payment block.
 void write_header_only(const std::string& path, const std::string& encoding, const std::string& name) {
@@ -52,7 +46,7 @@ TEST_CASE("the writer escapes values and converts them to the document's encodin
   TempDir dir;
   const auto path = (dir.path() / "a.xml").string();
   write_header_only(path, "ISO-8859-1", "L'École & <Cœur>");
-  const auto bytes = slurp(path);
+  const auto bytes = read_file_bytes(path);
   CHECK(bytes.find("encoding=\"ISO-8859-1\"") != std::string::npos);
   // É is one Latin-1 byte; œ has none and becomes a character reference; & and < are escaped.
   CHECK(bytes.find("L'\xC9" "cole &amp; &lt;C&#339;ur&gt;") != std::string::npos);
