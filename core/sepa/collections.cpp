@@ -470,6 +470,7 @@ void export_collections(pqxx::connection& connection, const Config& config, cons
       "INSERT INTO audit_log (actor, command, site_id, entity, entity_id, new_values) "
       "SELECT $1, 'sepa export', b.site_id, 'sepa_batch', b.id, to_jsonb(b) FROM sepa_batches b WHERE b.id = $2",
       o.actor, batch_id);
+  file.keep_pending();  // a COMMIT that fails or whose outcome is unknown: the next run decides
   tx.commit();
   file.publish();
 
