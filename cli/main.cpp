@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/run.hpp"
+#include "sepa/iban.hpp"
 #include "util/error.hpp"
 #include "util/french.hpp"
 #include "util/interrupt.hpp"
@@ -98,15 +99,23 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
   return e.what();
 }
 
+// The command line as the audit log and the logs keep it: the password of a --database URL
+// masked, and an --iban (families mandate set) shown by its last 4 characters like everywhere.
 std::vector<std::string> masked_arguments(int argc, char** argv) {
   std::vector<std::string> args;
   bool next_is_database = false;
+  bool next_is_iban = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (next_is_database || arg.rfind("--database=", 0) == 0) {
       arg = imuse::mask_conninfo_password(arg);
+    } else if (next_is_iban) {
+      arg = imuse::sepa::mask_iban(imuse::sepa::normalize_account_id(arg));
+    } else if (arg.rfind("--iban=", 0) == 0) {
+      arg = "--iban=" + imuse::sepa::mask_iban(imuse::sepa::normalize_account_id(arg.substr(7)));
     }
     next_is_database = arg == "--database";
+    next_is_iban = arg == "--iban";
     args.push_back(arg);
   }
   return args;

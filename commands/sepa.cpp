@@ -27,18 +27,6 @@ void exclude_exports(Session& s) {
   acquire_command_lock(*s.tx, "sepa export", s.global.wait);
 }
 
-// The audit log records the command line: an IBAN typed there is kept masked like everywhere else.
-void mask_iban_arguments(Context& ctx) {
-  auto& args = ctx.arguments;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--iban" && i + 1 < args.size()) {
-      args[i + 1] = sepa::mask_iban(sepa::normalize_account_id(args[i + 1]));
-    } else if (args[i].rfind("--iban=", 0) == 0) {
-      args[i] = "--iban=" + sepa::mask_iban(sepa::normalize_account_id(args[i].substr(7)));
-    }
-  }
-}
-
 struct MandateArgs {
   std::string family;
   std::string iban;
@@ -61,7 +49,6 @@ void add_mandate_set_show(CLI::App& mandate, Context& ctx) {
   set->add_option("--signed", a->signed_on, "Date the family signed the mandate: 15/09/2026 or 2026-09-15")->required();
   set->add_option("--holder", a->holder, "Account holder, when not the family's responsible adult");
   set->callback([a, &ctx] {
-    mask_iban_arguments(ctx);
     sepa::MandateInput in;
     in.family = a->family;
     in.iban = a->iban;
