@@ -72,12 +72,7 @@ small=$(((items + 9) / 10))
 
 bench_cluster bench-export
 
-bin="$build/imuse-admin"
-[[ -x $bin ]] || die 1 "no imuse-admin binary at $bin: build it first (cmake -S . -B build && cmake --build build -j2)"
-/usr/bin/time --version 2>&1 | grep -q GNU || die 1 "GNU time (/usr/bin/time) is needed: run scripts/install-deps.sh"
-for tool in jq xmllint; do
-  command -v "$tool" >/dev/null 2>&1 || die 1 "$tool not found: run scripts/install-deps.sh"
-done
+bench_require jq xmllint
 find_psql
 pes_xsd=$root/config/schemas/pes-v2/PES_V2/Rev0/PES_Aller_RecetteOnly.LOCAL.xsd
 sepa_xsd=$root/config/schemas/sepa/pain.008.001.02.xsd
@@ -106,12 +101,7 @@ sepa:
 EOF
 export IMUSE_ADMIN_CONFIG="$work/config.yaml"
 
-if pg status >/dev/null 2>&1; then pg stop >/dev/null; fi
-say "starting the benchmark cluster in $pg_dir"
-cluster_started=1
-url=$(pg start | tail -n 1) || die 1 "could not start the benchmark cluster"
-base_url=${url%/*}
-psql_db() { PGOPTIONS='-c client_min_messages=warning' "$psql_bin" -X -q -v ON_ERROR_STOP=1 "$base_url/$1" "${@:2}"; }
+bench_start_cluster
 
 # make_families DB N SCHEDULE: migrated database, sample sites, N families of CONS1 with 1 to 3
 # students, a course catalogue, and the invoice counter.

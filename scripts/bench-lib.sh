@@ -80,3 +80,28 @@ bench_cluster() {
     exit 0
   fi
 }
+
+# bench_require TOOL...: the binary of $build and GNU time must exist, and each TOOL be on PATH;
+# sets bin. Exit 1 naming what to install otherwise.
+bench_require() {
+  bin="$build/imuse-admin"
+  [[ -x $bin ]] || die 1 "no imuse-admin binary at $bin: build it first (cmake -S . -B build && cmake --build build -j2)"
+  /usr/bin/time --version 2>&1 | grep -q GNU || die 1 "GNU time (/usr/bin/time) is needed: run scripts/install-deps.sh"
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || die 1 "$tool not found: run scripts/install-deps.sh"
+  done
+}
+
+# bench_start_cluster: (re)starts the benchmark cluster of bench_cluster, stopped at exit by
+# bench_cleanup; sets base_url (the server's URL without a database) and defines
+# psql_db DB [psql args...].
+bench_start_cluster() {
+  if pg status >/dev/null 2>&1; then pg stop >/dev/null; fi
+  say "starting the benchmark cluster in $pg_dir"
+  cluster_started=1
+  local url
+  url=$(pg start | tail -n 1) || die 1 "could not start the benchmark cluster"
+  base_url=${url%/*}
+  psql_db() { PGOPTIONS='-c client_min_messages=warning' "$psql_bin" -X -q -v ON_ERROR_STOP=1 "$base_url/$1" "${@:2}"; }
+}

@@ -77,9 +77,7 @@ fi
 
 # --- prerequisites -------------------------------------------------------------------
 
-bin="$build/imuse-admin"
-[[ -x $bin ]] || die 1 "no imuse-admin binary at $bin: build it first (cmake -S . -B build && cmake --build build -j2)"
-/usr/bin/time --version 2>&1 | grep -q GNU || die 1 "GNU time (/usr/bin/time) is needed: run scripts/install-deps.sh"
+bench_require
 for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
   [[ -x $tool ]] || die 1 "$tool not found: install Debian's postfix package (scripts/install-deps.sh)"
 done

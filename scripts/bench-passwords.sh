@@ -73,9 +73,7 @@ done
 
 bench_cluster bench-passwords
 
-bin="$build/imuse-admin"
-[[ -x $bin ]] || die 1 "no imuse-admin binary at $bin: build it first (cmake -S . -B build && cmake --build build -j2)"
-/usr/bin/time --version 2>&1 | grep -q GNU || die 1 "GNU time (/usr/bin/time) is needed: run scripts/install-deps.sh"
+bench_require
 command -v jq >/dev/null 2>&1 || die 1 "jq not found: run scripts/install-deps.sh"
 command -v php >/dev/null 2>&1 || die 1 "php not found: run scripts/install-deps.sh (php-cli)"
 [[ -x /usr/bin/python3 ]] || die 1 "/usr/bin/python3 not found"
@@ -102,12 +100,7 @@ memlimit=$("$adm" --json config show 2>/dev/null | jq -r '.. | objects | select(
 [[ $opslimit =~ ^[0-9]+$ ]] || opslimit=2
 [[ $memlimit =~ ^[0-9]+$ ]] || memlimit=65536
 
-if pg status >/dev/null 2>&1; then pg stop >/dev/null; fi
-say "starting the benchmark cluster in $pg_dir"
-cluster_started=1
-url=$(pg start | tail -n 1) || die 1 "could not start the benchmark cluster"
-base_url=${url%/*}
-psql_db() { PGOPTIONS='-c client_min_messages=warning' "$psql_bin" -X -q -v ON_ERROR_STOP=1 "$base_url/$1" "${@:2}"; }
+bench_start_cluster
 
 # prepare DB N: a migrated database with N generated families, each with an identifier.
 prepare() {

@@ -70,12 +70,7 @@ small=$(((invoices + 9) / 10))
 
 bench_cluster bench-pdf
 
-bin="$build/imuse-admin"
-[[ -x $bin ]] || die 1 "no imuse-admin binary at $bin: build it first (cmake -S . -B build && cmake --build build -j2)"
-/usr/bin/time --version 2>&1 | grep -q GNU || die 1 "GNU time (/usr/bin/time) is needed: run scripts/install-deps.sh"
-for tool in jq qpdf wkhtmltopdf; do
-  command -v "$tool" >/dev/null 2>&1 || die 1 "$tool not found: run scripts/install-deps.sh"
-done
+bench_require jq qpdf wkhtmltopdf
 /usr/bin/python3 -c 'import reportlab' 2>/dev/null || die 1 "python3-reportlab not found: run scripts/install-deps.sh"
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 [[ -f $font ]] || die 1 "$font not found (fonts-dejavu-core)"
@@ -103,12 +98,7 @@ billing:
 EOF
 export IMUSE_ADMIN_CONFIG="$work/config.yaml"
 
-if pg status >/dev/null 2>&1; then pg stop >/dev/null; fi
-say "starting the benchmark cluster in $pg_dir"
-cluster_started=1
-url=$(pg start | tail -n 1) || die 1 "could not start the benchmark cluster"
-base_url=${url%/*}
-psql_db() { PGOPTIONS='-c client_min_messages=warning' "$psql_bin" -X -q -v ON_ERROR_STOP=1 "$base_url/$1" "${@:2}"; }
+bench_start_cluster
 
 # make_authority DB N: the benchmark authority, N families each with one invoice (see --help).
 make_authority() {
